@@ -1,0 +1,5 @@
+import { bringUp } from './bring-up.js';
+
+export default function setup(): void {
+  bringUp([]);
+}
