@@ -1,4 +1,5 @@
-// Two projects: `unit` (pure logic, next to the code) and `e2e` (a real cluster, under test/e2e).
+// Three tiers: `unit` (pure logic, tests next to the code), `integration` (a real kube-apiserver),
+// `e2e` (the full local cluster, where pods really run).
 // Tests run as native ESM because @kubernetes/client-node 2.x is ESM only.
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
@@ -11,7 +12,7 @@ const common = {
 };
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm test`: every tier in order, each writing a JSON report to .test-results/, then one total.
+# A stage that fails does not stop the later ones, so one run shows every failure; the exit code
+# is non-zero if any stage failed or (under CI) any test was skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=.test-results
+rm -rf "$out" && mkdir -p "$out"
+failed=()
+
+stage() {
+  local name=$1; shift
+  printf '\n=== %s\n' "$name"
+  "$@" || failed+=("$name")
+}
+jest_tier() { # PROJECT REPORT
+  node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects "$1" --runInBand \
+    --json --outputFile="$out/$2.json"
+}
+go_tests() { # DIR REPORT (the output of failed Go tests is printed by the summary)
+  (cd "$1" && go test -count=1 -json ./...) > "$out/$2.jsonl" 2>&1
+}
+
+stage lint npm run lint
+stage unit jest_tier unit 1-unit
+stage runner go_tests runner 2-runner
+stage netpol-enforcer go_tests hack/netpol-enforcer 3-netpol
+stage integration jest_tier integration 4-integration
+stage e2e jest_tier e2e 5-e2e
+
+printf '\n=== summary\n'
+node_modules/.bin/tsx scripts/summarize-tests.ts "$out" || failed+=(summary)
+if ((${#failed[@]})); then
+  echo "failed stages: ${failed[*]}"
+  exit 1
+fi
