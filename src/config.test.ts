@@ -1,0 +1,35 @@
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      sandboxNamespace: 'coderun-sandbox',
+      runnerImage: 'coderun.local/runner:dev',
+      workers: 16,
+      statusOutputBytes: 4096,
+      referenceGraceMs: 10_000,
+      podStartTimeoutMs: 120_000,
+      maxAttempts: 3,
+      userNamespaces: false,
+      metricsPort: 8080,
+      leaderElection: true,
+    });
+  });
+
+  test('values are read from the environment', () => {
+    const c = loadConfig({ CODERUN_WORKERS: '4', CODERUN_HOST_USERS: 'false', CODERUN_LEADER_ELECTION: 'false' });
+    expect(c.workers).toBe(4);
+    expect(c.userNamespaces).toBe(true);
+    expect(c.leaderElection).toBe(false);
+  });
+
+  test.each([
+    [{ CODERUN_WORKERS: '0' }, 'CODERUN_WORKERS'],
+    [{ CODERUN_WORKERS: 'many' }, 'CODERUN_WORKERS'],
+    [{ CODERUN_HOST_USERS: 'yes' }, 'CODERUN_HOST_USERS'],
+    [{ CODERUN_SANDBOX_NAMESPACE: 'Sandbox_NS' }, 'CODERUN_SANDBOX_NAMESPACE'],
+  ])('a bad value %j names the variable', (source, variable) => {
+    expect(() => loadConfig(source)).toThrow(variable);
+  });
+});

@@ -1,0 +1,71 @@
+// The operator's configuration: environment variables, parsed once at start by zod so that a
+// wrong value stops the operator with a message naming the variable and what it accepts.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
+
+const env = z.object({
+  CODERUN_SANDBOX_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default('coderun-sandbox'),
+  CODERUN_RUNNER_IMAGE: z.string().min(1).default('coderun.local/runner:dev'),
+  CODERUN_WORKERS: int(1, 256, 16),
+  CODERUN_STATUS_OUTPUT_BYTES: int(0, 262_144, 4096),
+  CODERUN_REFERENCE_GRACE_SECONDS: int(0, 3600, 10),
+  CODERUN_POD_START_TIMEOUT_SECONDS: int(5, 3600, 120),
+  CODERUN_MAX_ATTEMPTS: int(1, 10, 3),
+  CODERUN_HOST_USERS: bool(true),
+  CODERUN_METRICS_PORT: int(0, 65_535, 8080),
+  CODERUN_LEADER_ELECTION: bool(true),
+  CODERUN_LEADER_ELECTION_NAMESPACE: z.string().min(1).default('coderun-system'),
+  CODERUN_IDENTITY: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+
+export interface OperatorConfig {
+  sandboxNamespace: string;
+  runnerImage: string;
+  workers: number;
+  /** Bytes of each stdout/stderr/compile output kept in status; comparison uses the whole output. */
+  statusOutputBytes: number;
+  referenceGraceMs: number;
+  podStartTimeoutMs: number;
+  maxAttempts: number;
+  /**
+   * false gives sandbox pods their own user namespace (hostUsers: false). Off by default because
+   * it needs a cluster whose kubelet, runtime and kernel support user namespaces.
+   */
+  userNamespaces: boolean;
+  metricsPort: number;
+  leaderElection: boolean;
+  leaderElectionNamespace: string;
+  identity: string;
+  logLevel: string;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
+  const parsed = env.safeParse(source);
+  if (!parsed.success) {
+    throw new Error(`invalid operator configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const e = parsed.data;
+  return {
+    sandboxNamespace: e.CODERUN_SANDBOX_NAMESPACE,
+    runnerImage: e.CODERUN_RUNNER_IMAGE,
+    workers: e.CODERUN_WORKERS,
+    statusOutputBytes: e.CODERUN_STATUS_OUTPUT_BYTES,
+    referenceGraceMs: e.CODERUN_REFERENCE_GRACE_SECONDS * 1000,
+    podStartTimeoutMs: e.CODERUN_POD_START_TIMEOUT_SECONDS * 1000,
+    maxAttempts: e.CODERUN_MAX_ATTEMPTS,
+    userNamespaces: !e.CODERUN_HOST_USERS,
+    metricsPort: e.CODERUN_METRICS_PORT,
+    leaderElection: e.CODERUN_LEADER_ELECTION,
+    leaderElectionNamespace: e.CODERUN_LEADER_ELECTION_NAMESPACE,
+    identity: e.CODERUN_IDENTITY,
+    logLevel: e.LOG_LEVEL,
+  };
+}
