@@ -6,6 +6,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       sandboxNamespace: 'coderun-sandbox',
       runnerImage: 'coderun.local/runner:dev',
+      imagePullPolicy: 'IfNotPresent',
       workers: 16,
       statusOutputBytes: 4096,
       referenceGraceMs: 10_000,
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
     [{ CODERUN_WORKERS: '0' }, 'CODERUN_WORKERS'],
     [{ CODERUN_WORKERS: 'many' }, 'CODERUN_WORKERS'],
     [{ CODERUN_HOST_USERS: 'yes' }, 'CODERUN_HOST_USERS'],
+    [{ CODERUN_IMAGE_PULL_POLICY: 'Sometimes' }, 'CODERUN_IMAGE_PULL_POLICY'],
     [{ CODERUN_SANDBOX_NAMESPACE: 'Sandbox_NS' }, 'CODERUN_SANDBOX_NAMESPACE'],
   ])('a bad value %j names the variable', (source, variable) => {
     expect(() => loadConfig(source)).toThrow(variable);

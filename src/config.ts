@@ -13,6 +13,7 @@ const bool = (fallback: boolean) =>
 const env = z.object({
   CODERUN_SANDBOX_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default('coderun-sandbox'),
   CODERUN_RUNNER_IMAGE: z.string().min(1).default('coderun.local/runner:dev'),
+  CODERUN_IMAGE_PULL_POLICY: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
   CODERUN_WORKERS: int(1, 256, 16),
   CODERUN_STATUS_OUTPUT_BYTES: int(0, 262_144, 4096),
   CODERUN_REFERENCE_GRACE_SECONDS: int(0, 3600, 10),
@@ -29,6 +30,8 @@ const env = z.object({
 export interface OperatorConfig {
   sandboxNamespace: string;
   runnerImage: string;
+  /** For the runner and runtime images; `Never` on clusters whose images are imported locally. */
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   workers: number;
   /** Bytes of each stdout/stderr/compile output kept in status; comparison uses the whole output. */
   statusOutputBytes: number;
@@ -56,6 +59,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
   return {
     sandboxNamespace: e.CODERUN_SANDBOX_NAMESPACE,
     runnerImage: e.CODERUN_RUNNER_IMAGE,
+    imagePullPolicy: e.CODERUN_IMAGE_PULL_POLICY,
     workers: e.CODERUN_WORKERS,
     statusOutputBytes: e.CODERUN_STATUS_OUTPUT_BYTES,
     referenceGraceMs: e.CODERUN_REFERENCE_GRACE_SECONDS * 1000,

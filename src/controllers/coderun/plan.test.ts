@@ -34,9 +34,9 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
   [
     'an invalid run fails with the message, once, without retry',
     fresh,
-    { kind: 'invalid', message: 'unknown runtime "cobol"; create it or use one of: c, cpp, python3' },
+    { kind: 'invalid', reason: 'RuntimeNotFound', message: 'there is no Runtime named "cobol"' },
     absent,
-    [{ type: 'failInvalid', message: 'unknown runtime "cobol"; create it or use one of: c, cpp, python3' }],
+    [{ type: 'failInvalid', reason: 'RuntimeNotFound', message: 'there is no Runtime named "cobol"' }],
   ],
   [
     'a missing ConfigMap is waited for during the grace',
@@ -50,12 +50,12 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
     { ...fresh, createdAt: ago(10_000) },
     { kind: 'waitingForReference', message: 'ConfigMap big not found' },
     absent,
-    [{ type: 'failInvalid', message: 'ConfigMap big not found' }],
+    [{ type: 'failInvalid', reason: 'ReferenceNotFound', message: 'ConfigMap big not found' }],
   ],
   [
     'a started run is not re-validated when its Runtime changes',
     started,
-    { kind: 'invalid', message: 'unknown runtime' },
+    { kind: 'invalid', reason: 'RuntimeNotFound', message: 'there is no Runtime named "python3"' },
     { kind: 'running' },
     [{ type: 'requeueAfter', ms: 30_000 }],
   ],

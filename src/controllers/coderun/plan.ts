@@ -3,7 +3,8 @@
 // The reconciler observes (informer caches, with an API read where a cache miss would be
 // decisive), calls planRun, and carries the actions out in order.
 
-export type Phase = 'Pending' | 'Running' | 'Completed' | 'Failed';
+import type { Phase } from '../../crds/coderun.js';
+import type { InvalidReason } from './validate.js';
 
 /** What the plan needs to know about a CodeRun. */
 export interface RunView {
@@ -22,7 +23,7 @@ export interface RunView {
 /** Validation of the spec against its Runtime and referenced objects. */
 export type Validity =
   | { kind: 'valid' }
-  | { kind: 'invalid'; message: string }
+  | { kind: 'invalid'; reason: InvalidReason; message: string }
   /** A referenced ConfigMap or Secret does not exist (yet): wait a short grace, then fail. */
   | { kind: 'waitingForReference'; message: string };
 
@@ -47,7 +48,7 @@ export type Action =
   | { type: 'removeFinalizer' }
   | { type: 'deleteChildren' }
   | { type: 'deleteRun' }
-  | { type: 'failInvalid'; message: string }
+  | { type: 'failInvalid'; reason: InvalidReason; message: string }
   | { type: 'startAttempt'; attempt: number }
   | { type: 'collectResult' }
   | { type: 'failSystem'; message: string }
@@ -79,10 +80,10 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, now: Dat
   // A run that already started is never re-validated: its Runtime may change or vanish meanwhile,
   // and the program must still get the verdict of the run it began.
   if (run.podName === undefined) {
-    if (validity.kind === 'invalid') return [{ type: 'failInvalid', message: validity.message }];
+    if (validity.kind === 'invalid') return [{ type: 'failInvalid', reason: validity.reason, message: validity.message }];
     if (validity.kind === 'waitingForReference') {
       const waited = now.getTime() - run.createdAt.getTime();
-      if (waited >= config.referenceGraceMs) return [{ type: 'failInvalid', message: validity.message }];
+      if (waited >= config.referenceGraceMs) return [{ type: 'failInvalid', reason: 'ReferenceNotFound', message: validity.message }];
       return [{ type: 'requeueAfter', ms: Math.min(1000, config.referenceGraceMs - waited) }];
     }
     return [{ type: 'startAttempt', attempt: run.attempts + 1 }];

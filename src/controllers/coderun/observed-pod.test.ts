@@ -1,0 +1,60 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { coldRunTimings, podView } from './observed-pod.js';
+
+const created = '2026-11-22T12:00:00Z';
+const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p', creationTimestamp: new Date(created) }, status });
+
+describe('podView', () => {
+  test.each<[string, V1Pod | undefined, ReturnType<typeof podView>]>([
+    ['no pod', undefined, { kind: 'absent' }],
+    ['succeeded', pod({ phase: 'Succeeded' }), { kind: 'finished' }],
+    ['failed (OOM, deadline, crash)', pod({ phase: 'Failed' }), { kind: 'finished' }],
+    ['running', pod({ phase: 'Running' }), { kind: 'running' }],
+    ['unknown node state', pod({ phase: 'Unknown' }), { kind: 'running' }],
+    [
+      'pending while containers are created',
+      pod({ phase: 'Pending', containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] }),
+      { kind: 'pending', createdAt: new Date(created), waitingReason: undefined, waitingMessage: undefined, unschedulableMessage: undefined },
+    ],
+    [
+      'pending on a missing image, found on the init container',
+      pod({
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'install-runner', image: 'r', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImageNeverPull', message: 'not present' } } },
+        ],
+      }),
+      { kind: 'pending', createdAt: new Date(created), waitingReason: 'ErrImageNeverPull', waitingMessage: 'not present', unschedulableMessage: undefined },
+    ],
+    [
+      'pending and unschedulable',
+      pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] }),
+      { kind: 'pending', createdAt: new Date(created), waitingReason: undefined, waitingMessage: undefined, unschedulableMessage: '0/1 nodes are available' },
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(podView(input)).toEqual(expected);
+  });
+});
+
+describe('coldRunTimings', () => {
+  test('splits create → start → finish of the sandbox container', () => {
+    const p = pod({
+      phase: 'Succeeded',
+      containerStatuses: [
+        {
+          name: 'sandbox',
+          image: 'i',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { terminated: { exitCode: 0, startedAt: new Date('2026-11-22T12:00:01.500Z'), finishedAt: new Date('2026-11-22T12:00:02Z') } },
+        },
+      ],
+    });
+    expect(coldRunTimings(p)).toEqual({ startSeconds: 1.5, executionSeconds: 0.5 });
+  });
+
+  test('a pod whose container never ran has no timings', () => {
+    expect(coldRunTimings(pod({ phase: 'Failed' }))).toEqual({ startSeconds: undefined, executionSeconds: undefined });
+  });
+});

@@ -1,0 +1,177 @@
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { resolveLimits } from './limits.js';
+import {
+  DEFAULT_SANDBOX_CONFIG,
+  buildSandboxPod,
+  buildSandboxPodSpec,
+  coldRunDeadlineSeconds,
+  coldRunNeeds,
+  runnerRunCommand,
+  sandboxResources,
+  type ColdPodInput,
+  type SandboxConfig,
+} from './sandbox-pod.js';
+import { sandboxUid } from './sandbox-names.js';
+import { CPP, PYTHON3 } from './test-fixtures.js';
+
+const run = { namespace: 'judge', name: 'sum', uid: '6f1c2a9e-6b53-4a8e-9d1e-2b7f3c4d5e6f' };
+const python: ColdPodInput = { run, runtimeName: 'python3', runtime: PYTHON3, limits: resolveLimits(undefined, PYTHON3), testCount: 3, attempt: 1 };
+const cpp: ColdPodInput = { ...python, runtimeName: 'cpp', runtime: CPP, limits: resolveLimits(undefined, CPP) };
+const config: SandboxConfig = { ...DEFAULT_SANDBOX_CONFIG, runnerImage: 'coderun/runner:test' };
+
+function containers(pod: V1Pod): V1Container[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+}
+
+describe('buildSandboxPod: every sandbox layer', () => {
+  const pod = buildSandboxPod(python, config);
+  const spec = pod.spec!;
+
+  test('a one-shot pod in the sandbox namespace with a deterministic name and ownership labels', () => {
+    expect(pod.metadata).toMatchObject({
+      name: `sum-${run.uid}`,
+      namespace: 'coderun-sandbox',
+      labels: { 'coderun.dev/run-namespace': 'judge', 'coderun.dev/run-name': 'sum', 'coderun.dev/run-uid': run.uid, 'coderun.dev/runtime': 'python3' },
+      annotations: { 'coderun.dev/run-name': 'judge/sum' },
+    });
+    expect(spec.restartPolicy).toBe('Never');
+  });
+
+  test('no service account token, no service links, no DNS', () => {
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.enableServiceLinks).toBe(false);
+    expect(spec.dnsPolicy).toBe('None');
+    expect(spec.dnsConfig?.nameservers).toEqual(['127.0.0.1']);
+    expect(spec.hostNetwork).toBeUndefined();
+  });
+
+  test('a non-root uid per run, the same for every container', () => {
+    const uid = sandboxUid(run.uid, config.uidRange);
+    expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of containers(pod)) {
+      expect(c.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+    const other = buildSandboxPod({ ...python, run: { ...run, uid: 'another-run' } }, config);
+    expect(other.spec?.securityContext?.runAsUser).not.toBe(uid);
+  });
+
+  test('the init container installs the runner into the shared volume', () => {
+    const [init] = spec.initContainers ?? [];
+    expect(init).toMatchObject({ image: 'coderun/runner:test', command: ['/runner', 'install', '/coderun/bin'], volumeMounts: [{ name: 'coderun-bin', mountPath: '/coderun/bin' }] });
+    // No small CPU limit on the init container: it gets the main container's resources.
+    expect(init?.resources).toEqual(spec.containers[0]?.resources);
+  });
+
+  test('the main container runs the job from the ConfigMap through the runner, in the runtime image', () => {
+    const [main] = spec.containers;
+    expect(main).toMatchObject({
+      name: 'sandbox',
+      image: 'python:3.12-slim',
+      command: ['/coderun/bin/runner', 'run', '--workdir', '/work', '/coderun/job/job'],
+      workingDir: '/work',
+    });
+    expect(main?.volumeMounts).toEqual([
+      { name: 'coderun-bin', mountPath: '/coderun/bin', readOnly: true },
+      { name: 'work', mountPath: '/work' },
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'job', mountPath: '/coderun/job', readOnly: true },
+    ]);
+    expect(spec.volumes).toContainEqual({
+      name: 'job',
+      configMap: { name: `sum-${run.uid}-job`, items: [{ key: 'job', path: 'job' }], defaultMode: 0o444 },
+    });
+  });
+
+  test('work dir and /tmp are size-limited tmpfs', () => {
+    expect(spec.volumes).toContainEqual({ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } });
+    expect(spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } });
+  });
+
+  test('memory covers the program, both tmpfs and the runner; requested as much as limited', () => {
+    // 256 MiB default + 64 work + 64 tmp + 64 runner
+    expect(spec.containers[0]?.resources).toEqual({
+      requests: { cpu: '100m', memory: '448Mi', 'ephemeral-storage': '33Mi' },
+      limits: { cpu: '1', memory: '448Mi', 'ephemeral-storage': '33Mi' },
+    });
+  });
+
+  test('activeDeadlineSeconds: every test at its wall limit plus the margin', () => {
+    expect(spec.activeDeadlineSeconds).toBe(3 * 5 + 120);
+  });
+
+  test('no runtimeClassName or hostUsers unless asked for', () => {
+    expect(spec).not.toHaveProperty('runtimeClassName');
+    expect(spec).not.toHaveProperty('hostUsers');
+  });
+});
+
+describe('buildSandboxPod: per-runtime and per-cluster options', () => {
+  test('a compiled runtime: memory and deadline cover the compile step, its runtimeClassName is used', () => {
+    const spec = buildSandboxPod(cpp, config).spec!;
+    expect(spec.runtimeClassName).toBe('gvisor');
+    // compile runs at the Runtime max: 1024 MiB, 20 s wall
+    expect(spec.containers[0]?.resources?.limits?.memory).toBe(`${1024 + 192}Mi`);
+    expect(spec.activeDeadlineSeconds).toBe(20 + 3 * 5 + 120);
+  });
+
+  test('user namespaces: hostUsers false and a uid a pod can have', () => {
+    const spec = buildSandboxPod(python, { ...config, userNamespaces: true }).spec!;
+    expect(spec.hostUsers).toBe(false);
+    expect(spec.securityContext?.runAsUser).toBeLessThan(65536);
+  });
+
+  test('scheduling options are passed through', () => {
+    const spec = buildSandboxPod(python, {
+      ...config,
+      priorityClassName: 'judge',
+      nodeSelector: { pool: 'sandbox' },
+      tolerations: [{ key: 'sandbox', operator: 'Exists', effect: 'NoSchedule' }],
+    }).spec!;
+    expect(spec).toMatchObject({ priorityClassName: 'judge', nodeSelector: { pool: 'sandbox' }, tolerations: [{ key: 'sandbox' }] });
+  });
+
+  test('a later attempt gets its own pod and ConfigMap names', () => {
+    const pod = buildSandboxPod({ ...python, attempt: 2 }, config);
+    expect(pod.metadata?.name).toBe(`sum-${run.uid}-2`);
+    expect(pod.metadata?.labels?.['coderun.dev/attempt']).toBe('2');
+    expect(pod.spec?.volumes?.find((v) => v.name === 'job')?.configMap?.name).toBe(`sum-${run.uid}-2-job`);
+  });
+});
+
+test('idle mode (warm pool template): same layers, runner idle, no job volume, no deadline, restart Always', () => {
+  const cold = buildSandboxPod(python, config).spec!;
+  const idle = buildSandboxPodSpec({ image: 'python:3.12-slim', uid: 12345, resources: cold.containers[0]!.resources!, mode: { kind: 'idle' } }, config);
+  expect(idle.containers[0]?.command).toEqual(['/coderun/bin/runner', 'idle']);
+  expect(idle.restartPolicy).toBe('Always');
+  expect(idle).not.toHaveProperty('activeDeadlineSeconds');
+  expect(idle.volumes?.map((v) => v.name)).toEqual(['coderun-bin', 'work', 'tmp']);
+  expect(idle.containers[0]?.securityContext?.readOnlyRootFilesystem).toBe(true);
+  expect(idle.automountServiceAccountToken).toBe(false);
+  expect(idle.dnsPolicy).toBe('None');
+  expect(runnerRunCommand()).toEqual(['/coderun/bin/runner', 'run', '--workdir', '/work']);
+});
+
+describe('resources and deadline', () => {
+  test.each([
+    [1, 65536, 33],
+    [100, 65536, 32 + 25],
+    [10, 1 << 20, 32 + 40],
+  ])('%d tests of %d output bytes need %d MiB of ephemeral storage for the log', (tests, outputBytes, mib) => {
+    const limits = { run: { ...PYTHON3.limits.default, outputBytes }, compile: undefined };
+    expect(sandboxResources(coldRunNeeds(limits, tests), config).limits?.['ephemeral-storage']).toBe(`${mib}Mi`);
+  });
+
+  test('the deadline rounds up to whole seconds', () => {
+    const limits = { run: { ...PYTHON3.limits.default, wallTimeMillis: 1500 }, compile: undefined };
+    expect(coldRunDeadlineSeconds(limits, 3, { ...config, deadlineMarginSeconds: 10 })).toBe(5 + 10);
+  });
+});

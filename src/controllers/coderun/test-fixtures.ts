@@ -1,0 +1,44 @@
+import type { RuntimeSpec } from '../../crds/runtime.js';
+import type { ResolvedLimits } from './limits.js';
+import type { TestResult } from './runner-protocol.js';
+
+// Shared inputs of this folder's unit tests: two Runtimes shaped like the standard ones.
+
+export const PYTHON3: RuntimeSpec = {
+  image: 'python:3.12-slim',
+  sourceFile: 'main.py',
+  run: { command: ['python3', 'main.py'] },
+  limits: {
+    default: { cpuTimeMillis: 2000, wallTimeMillis: 5000, memoryMiB: 256, outputBytes: 65536, processes: 16, fileSizeBytes: 1048576 },
+    max: { cpuTimeMillis: 10000, wallTimeMillis: 20000, memoryMiB: 1024, outputBytes: 1048576, processes: 64, fileSizeBytes: 16777216 },
+  },
+};
+
+export const CPP: RuntimeSpec = {
+  image: 'gcc:14',
+  sourceFile: 'main.cpp',
+  compile: { command: ['g++', '-O2', '-o', 'main', 'main.cpp'] },
+  run: { command: ['./main'] },
+  limits: PYTHON3.limits,
+  runtimeClassName: 'gvisor',
+};
+
+export const LIMITS: ResolvedLimits = { run: PYTHON3.limits.default, compile: undefined };
+
+/** A test the runner finished normally with exit 0 and the given stdout. */
+export function passedTest(name: string, stdout: string, changes: Partial<TestResult> = {}): TestResult {
+  return {
+    name,
+    exitCode: 0,
+    signal: null,
+    cpuTimeMillis: 12,
+    wallTimeMillis: 20,
+    memoryKiB: 9000,
+    stdout,
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    limitExceeded: null,
+    ...changes,
+  };
+}

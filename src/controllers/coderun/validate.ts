@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import { CodeRunSpecSchema, type CodeRunSpec } from '../../crds/coderun.js';
+import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
+import { limitsAboveMax, resolveLimits, type ResolvedLimits } from './limits.js';
+
+/** Why a CodeRun cannot run; the reason of its Valid=False condition. */
+export type InvalidReason = 'InvalidSpec' | 'RuntimeNotFound' | 'RuntimeInvalid' | 'LimitsAboveMaximum' | 'ReferenceNotFound';
+
+export type ValidationResult =
+  | { valid: true; spec: CodeRunSpec; runtime: RuntimeSpec; limits: ResolvedLimits }
+  | { valid: false; reason: InvalidReason; message: string };
+
+function pathText(prefix: string, path: PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`), prefix);
+}
+
+/** One line per problem, each naming the field: "spec.source: set exactly one of ...". */
+export function formatIssues(prefix: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+      return `${pathText(prefix, issue.path)}: ${missing ? 'is required' : issue.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Decides whether a CodeRun can run: its spec parses, its Runtime exists and is valid, and no
+ * limit exceeds the Runtime's max. `runtime` is the Runtime object from the cache (unparsed), or
+ * undefined when there is none. The message says what to change.
+ */
+export function validateCodeRun(spec: unknown, runtime: unknown): ValidationResult {
+  const parsedSpec = CodeRunSpecSchema.safeParse(spec);
+  if (!parsedSpec.success) {
+    return { valid: false, reason: 'InvalidSpec', message: formatIssues('spec', parsedSpec.error) };
+  }
+  const run = parsedSpec.data;
+  if (runtime === undefined) {
+    return {
+      valid: false,
+      reason: 'RuntimeNotFound',
+      message: `spec.runtime: there is no Runtime named "${run.runtime}"; use one listed by \`kubectl get runtimes\` and submit a new CodeRun`,
+    };
+  }
+  const parsedRuntime = RuntimeSpecSchema.safeParse(typeof runtime === 'object' && runtime !== null && 'spec' in runtime ? runtime.spec : undefined);
+  if (!parsedRuntime.success) {
+    return {
+      valid: false,
+      reason: 'RuntimeInvalid',
+      message: `the Runtime ${run.runtime} is invalid (${formatIssues('spec', parsedRuntime.error)}); an administrator must fix it, then submit a new CodeRun`,
+    };
+  }
+  const violations = limitsAboveMax(run.limits, parsedRuntime.data.limits.max);
+  if (violations.length > 0) {
+    return {
+      valid: false,
+      reason: 'LimitsAboveMaximum',
+      message: violations
+        .map((v) => `spec.limits.${v.name} ${v.requested} exceeds the Runtime ${run.runtime} maximum ${v.max}; lower it to at most ${v.max}`)
+        .join('; '),
+    };
+  }
+  const sourceFile = parsedRuntime.data.sourceFile;
+  const clash = (run.files ?? []).findIndex((f) => f.path === sourceFile);
+  if (clash >= 0) {
+    return {
+      valid: false,
+      reason: 'InvalidSpec',
+      message: `spec.files[${clash}].path: "${sourceFile}" is where the Runtime ${run.runtime} writes the source; give the file another path`,
+    };
+  }
+  return { valid: true, spec: run, runtime: parsedRuntime.data, limits: resolveLimits(run.limits, parsedRuntime.data) };
+}

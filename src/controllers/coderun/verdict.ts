@@ -1,0 +1,170 @@
+import type { Compare, TestVerdict, Verdict } from '../../crds/coderun.js';
+import type { FullLimits } from '../../crds/limits.js';
+import { compareOutput } from './compare.js';
+import type { ResolvedLimits } from './limits.js';
+import type { CompileResult, LimitKind, ResultDocument, TestResult } from './runner-protocol.js';
+
+const SIGNAL_NAMES: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
+  9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ', 31: 'SIGSYS',
+};
+const SIGXCPU = 24;
+const SIGXFSZ = 25;
+
+export function signalText(signal: number): string {
+  const name = SIGNAL_NAMES[signal];
+  return name ? `signal ${signal} (${name})` : `signal ${signal}`;
+}
+
+export interface TestVerdictResult {
+  verdict: TestVerdict;
+  message: string;
+}
+
+function limitVerdict(kind: LimitKind, test: TestResult, limits: FullLimits): TestVerdictResult {
+  switch (kind) {
+    case 'cpuTime':
+      return { verdict: 'TimeLimitExceeded', message: `CPU time limit of ${limits.cpuTimeMillis} ms exceeded (used ${test.cpuTimeMillis} ms)` };
+    case 'wallTime':
+      return { verdict: 'TimeLimitExceeded', message: `wall time limit of ${limits.wallTimeMillis} ms exceeded (ran ${test.wallTimeMillis} ms)` };
+    case 'memory':
+      return { verdict: 'MemoryLimitExceeded', message: `memory limit of ${limits.memoryMiB} MiB exceeded (peak ${test.memoryKiB} KiB)` };
+    case 'output':
+      return { verdict: 'OutputLimitExceeded', message: `output limit of ${limits.outputBytes} bytes exceeded` };
+    case 'fileSize':
+      return { verdict: 'OutputLimitExceeded', message: `file size limit of ${limits.fileSizeBytes} bytes exceeded` };
+    case 'processes':
+      return { verdict: 'RuntimeError', message: `process limit of ${limits.processes} reached` };
+  }
+}
+
+/**
+ * One test's verdict from what the runner measured. A limit the runner reports wins; a
+ * measurement over its limit the runner did not flag still counts; then signals, exit code,
+ * and last the output comparison (on the full stdout).
+ */
+export function judgeTest(test: TestResult, expectedStdout: string | undefined, compare: Compare | undefined, limits: FullLimits): TestVerdictResult {
+  if (test.limitExceeded !== null) return limitVerdict(test.limitExceeded, test, limits);
+  if (test.cpuTimeMillis > limits.cpuTimeMillis) return limitVerdict('cpuTime', test, limits);
+  if (test.wallTimeMillis > limits.wallTimeMillis) return limitVerdict('wallTime', test, limits);
+  if (test.memoryKiB > limits.memoryMiB * 1024) return limitVerdict('memory', test, limits);
+  if (test.signal === SIGXCPU) return limitVerdict('cpuTime', test, limits);
+  if (test.signal === SIGXFSZ) return limitVerdict('fileSize', test, limits);
+  if (test.stdoutTruncated || test.stderrTruncated) return limitVerdict('output', test, limits);
+  if (test.signal !== null) return { verdict: 'RuntimeError', message: `killed by ${signalText(test.signal)}` };
+  if (test.exitCode === null) return { verdict: 'SystemError', message: 'the runner reported neither an exit code nor a signal' };
+  if (test.exitCode !== 0) return { verdict: 'RuntimeError', message: `exit code ${test.exitCode}` };
+  if (expectedStdout === undefined) return { verdict: 'Accepted', message: 'exit code 0' };
+  const comparison = compareOutput(test.stdout, expectedStdout, compare);
+  return comparison.equal ? { verdict: 'Accepted', message: 'output matches' } : { verdict: 'WrongAnswer', message: comparison.difference };
+}
+
+/** Why compilation failed, or undefined when it succeeded. */
+export function compileFailure(compile: CompileResult, limits: FullLimits | undefined): string | undefined {
+  if (compile.limitExceeded !== null) {
+    const what: Record<LimitKind, string> = {
+      cpuTime: `its CPU time limit${limits ? ` of ${limits.cpuTimeMillis} ms` : ''}`,
+      wallTime: `its wall time limit${limits ? ` of ${limits.wallTimeMillis} ms` : ''}`,
+      memory: `its memory limit${limits ? ` of ${limits.memoryMiB} MiB` : ''}`,
+      output: 'its output limit',
+      fileSize: 'its file size limit',
+      processes: 'its process limit',
+    };
+    return `compilation exceeded ${what[compile.limitExceeded]}`;
+  }
+  if (compile.signal !== null) return `the compiler was killed by ${signalText(compile.signal)}`;
+  if (compile.exitCode !== 0) return `compilation failed with exit code ${compile.exitCode ?? 'unknown'}`;
+  return undefined;
+}
+
+export interface ExpectedTest {
+  name: string;
+  expectedStdout: string | undefined;
+}
+
+/** What came back from the sandbox. */
+export type RunOutcome =
+  | { kind: 'result'; result: ResultDocument }
+  /** The pod's container was OOM-killed at its memory limit before the runner could report. */
+  | { kind: 'oomKilled'; memoryLimitMiB: number }
+  /** The sandbox failed: no image, unschedulable, runner crashed, deadline. Never the program's fault. */
+  | { kind: 'sandboxFailure'; message: string };
+
+export interface JudgeInput {
+  outcome: RunOutcome;
+  tests: ExpectedTest[];
+  compare: Compare | undefined;
+  limits: ResolvedLimits;
+  stopOnFirstFailure: boolean;
+}
+
+export interface TestJudgement extends TestVerdictResult {
+  name: string;
+  /** The runner's measurements; undefined for a test that has none (skipped). */
+  result: TestResult | undefined;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  message: string;
+  compile: CompileResult | undefined;
+  tests: TestJudgement[];
+}
+
+// Skipped only ever follows a failure, so it never decides the run.
+const isRunVerdict = (v: TestVerdict): v is Verdict => v !== 'Skipped';
+
+const NOT_JUDGED = 'not judged: an earlier test failed and stopOnFirstFailure is set';
+
+function judgeTests(input: JudgeInput, result: ResultDocument): TestJudgement[] | string {
+  const byName = new Map(result.tests.map((t) => [t.name, t]));
+  const out: TestJudgement[] = [];
+  let failed = false;
+  for (const expected of input.tests) {
+    const test = byName.get(expected.name);
+    if (test === undefined) return `the runner returned no result for test "${expected.name}"`;
+    if (failed && input.stopOnFirstFailure) {
+      out.push({ name: expected.name, verdict: 'Skipped', message: NOT_JUDGED, result: undefined });
+      continue;
+    }
+    const judged = judgeTest(test, expected.expectedStdout, input.compare, input.limits.run);
+    out.push({ name: expected.name, ...judged, result: test });
+    failed ||= judged.verdict !== 'Accepted';
+  }
+  return out;
+}
+
+/**
+ * The run's verdict: SystemError when the sandbox or runner failed (never blamed on the
+ * program), CompilationError, else the verdict of the first test that is not Accepted, else
+ * Accepted.
+ */
+export function judgeRun(input: JudgeInput): Judgement {
+  const { outcome } = input;
+  if (outcome.kind === 'sandboxFailure') return { verdict: 'SystemError', message: outcome.message, compile: undefined, tests: [] };
+  if (outcome.kind === 'oomKilled') {
+    return {
+      verdict: 'MemoryLimitExceeded',
+      message: `the sandbox was killed by the kernel's OOM killer at its memory limit of ${outcome.memoryLimitMiB} MiB`,
+      compile: undefined,
+      tests: [],
+    };
+  }
+  const { result } = outcome;
+  const compile = result.compile ?? undefined;
+  if (result.error !== null) return { verdict: 'SystemError', message: `the runner failed: ${result.error}`, compile, tests: [] };
+  if (compile) {
+    const failure = compileFailure(compile, input.limits.compile);
+    if (failure) return { verdict: 'CompilationError', message: failure, compile, tests: [] };
+  }
+  const tests = judgeTests(input, result);
+  if (typeof tests === 'string') return { verdict: 'SystemError', message: tests, compile, tests: [] };
+  const broken = tests.find((t) => t.verdict === 'SystemError');
+  const first = broken ?? tests.find((t) => t.verdict !== 'Accepted');
+  if (first && isRunVerdict(first.verdict)) {
+    return { verdict: first.verdict, message: `${first.verdict} on test ${first.name}: ${first.message}`, compile, tests };
+  }
+  const only = tests.length === 1 ? tests[0] : undefined;
+  const message = only ? `Accepted: ${only.message}` : `Accepted: all ${tests.length} tests passed`;
+  return { verdict: 'Accepted', message, compile, tests };
+}

@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { API_VERSION, ConditionsSchema, KeyRefSchema, ObjectMetaSchema, RELATIVE_PATH, matching, objectName } from './common.js';
+import { LimitsSchema } from './limits.js';
+
+// Inline text is bounded so that the object stays well within etcd's limit and the CEL rules have
+// a bounded cost; bigger inputs go through a ConfigMap or Secret reference.
+export const MAX_INLINE_CHARS = 262_144;
+export const MAX_TESTS = 512;
+export const MAX_FILES = 64;
+
+const inlineText = (what: string) =>
+  z.string().max(MAX_INLINE_CHARS, { message: `${what} is over ${MAX_INLINE_CHARS} characters; move it to a ConfigMap and reference it` });
+
+const exactlyOne = <K extends string>(value: Partial<Record<K, unknown>>, keys: readonly K[]): boolean =>
+  keys.filter((k) => value[k] !== undefined).length === 1;
+
+export const SourceSchema = z
+  .object({
+    inline: inlineText('source.inline').optional(),
+    configMapKeyRef: KeyRefSchema.optional(),
+    secretKeyRef: KeyRefSchema.optional(),
+  })
+  .refine((s) => exactlyOne(s, ['inline', 'configMapKeyRef', 'secretKeyRef']), {
+    message: 'set exactly one of source.inline, source.configMapKeyRef or source.secretKeyRef',
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: '[has(self.inline), has(self.configMapKeyRef), has(self.secretKeyRef)].exists_one(x, x)',
+        message: 'set exactly one of source.inline, source.configMapKeyRef or source.secretKeyRef',
+      },
+    ],
+  });
+export type Source = z.infer<typeof SourceSchema>;
+
+/** Where a test's large input or expected output lives. */
+export const DataRefSchema = z
+  .object({
+    configMapKeyRef: KeyRefSchema.optional(),
+    secretKeyRef: KeyRefSchema.optional(),
+    gzip: z
+      .boolean()
+      .optional()
+      .describe('The referenced value is gzip-compressed (binaryData): how an input over the 1 MiB ConfigMap limit fits.'),
+  })
+  .refine((r) => exactlyOne(r, ['configMapKeyRef', 'secretKeyRef']), {
+    message: 'set exactly one of configMapKeyRef or secretKeyRef',
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: 'has(self.configMapKeyRef) != has(self.secretKeyRef)', message: 'set exactly one of configMapKeyRef or secretKeyRef' },
+    ],
+  });
+export type DataRef = z.infer<typeof DataRefSchema>;
+
+export const TestCaseSchema = z
+  .object({
+    name: z.string().min(1).max(64).describe('Unique within the run; the order of tests is the order of judging.'),
+    stdin: inlineText('a test stdin').optional(),
+    stdinFrom: DataRefSchema.optional(),
+    expectedStdout: inlineText('a test expectedStdout').optional(),
+    expectedStdoutFrom: DataRefSchema.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.stdin !== undefined && t.stdinFrom !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stdinFrom'], message: 'set stdin or stdinFrom, not both' });
+    }
+    if (t.expectedStdout !== undefined && t.expectedStdoutFrom !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expectedStdoutFrom'], message: 'set expectedStdout or expectedStdoutFrom, not both' });
+    }
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: '!(has(self.stdin) && has(self.stdinFrom))', message: 'set stdin or stdinFrom, not both' },
+      {
+        rule: '!(has(self.expectedStdout) && has(self.expectedStdoutFrom))',
+        message: 'set expectedStdout or expectedStdoutFrom, not both',
+      },
+    ],
+  });
+export type TestCase = z.infer<typeof TestCaseSchema>;
+
+export const COMPARE_MODES = ['exact', 'trimTrailingWhitespace', 'tokens', 'float'] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
+
+export const CompareSchema = z
+  .object({
+    mode: z.enum(COMPARE_MODES).describe('How stdout is compared with expectedStdout.'),
+    absTolerance: z.number().min(0).optional().describe('float mode: largest accepted absolute difference (default 1e-6).'),
+    relTolerance: z.number().min(0).optional().describe('float mode: largest accepted relative difference (default 1e-6).'),
+  })
+  .refine((c) => c.mode === 'float' || (c.absTolerance === undefined && c.relTolerance === undefined), {
+    message: 'absTolerance and relTolerance apply only to compare.mode float; set the mode to float or remove them',
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: "self.mode == 'float' || !(has(self.absTolerance) || has(self.relTolerance))",
+        message: 'absTolerance and relTolerance apply only to compare.mode float; set the mode to float or remove them',
+      },
+    ],
+  });
+export type Compare = z.infer<typeof CompareSchema>;
+
+export const ExtraFileSchema = z.object({
+  path: matching(z.string().min(1).max(255), RELATIVE_PATH, 'a file path must be relative, without "." or ".." segments, e.g. "data/in.txt"'),
+  content: inlineText('a file content'),
+});
+export type ExtraFile = z.infer<typeof ExtraFileSchema>;
+
+const IMMUTABLE_MESSAGE = 'the spec of a CodeRun is immutable; create a new CodeRun instead of changing this one';
+
+export const CodeRunSpecSchema = z
+  .object({
+    runtime: objectName('runtime').describe('Name of a Runtime, e.g. python3.'),
+    source: SourceSchema,
+    files: z
+      .array(ExtraFileSchema)
+      .max(MAX_FILES)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['path'] })
+      .describe('Extra files written next to the source.'),
+    args: z.array(z.string().max(4096)).max(256).optional().describe('Appended to the Runtime run command.'),
+    stdin: inlineText('stdin').optional().describe('Standard input of a run without tests.'),
+    tests: z
+      .array(TestCaseSchema)
+      .min(1)
+      .max(MAX_TESTS)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
+    compare: CompareSchema.optional(),
+    limits: LimitsSchema.optional(),
+    stopOnFirstFailure: z.boolean().optional().describe('Judge no test after the first one that fails (default false).'),
+    ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Delete the CodeRun this long after it finished.'),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.stdin !== undefined && spec.tests !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'set stdin or tests, not both; put the input into a test instead' });
+    }
+    const names = new Set<string>();
+    for (const [i, t] of (spec.tests ?? []).entries()) {
+      if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tests', i, 'name'], message: `test name "${t.name}" is used twice; give each test its own name` });
+      names.add(t.name);
+    }
+    const paths = new Set<string>();
+    for (const [i, f] of (spec.files ?? []).entries()) {
+      if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `file path "${f.path}" is used twice` });
+      paths.add(f.path);
+    }
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE },
+      { rule: '!(has(self.stdin) && has(self.tests))', message: 'set stdin or tests, not both; put the input into a test instead' },
+    ],
+  });
+export type CodeRunSpec = z.infer<typeof CodeRunSpecSchema>;
+
+export const PHASES = ['Pending', 'Running', 'Completed', 'Failed'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const VERDICTS = [
+  'Accepted',
+  'WrongAnswer',
+  'CompilationError',
+  'RuntimeError',
+  'TimeLimitExceeded',
+  'MemoryLimitExceeded',
+  'OutputLimitExceeded',
+  'SystemError',
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** A test's verdict; Skipped marks a test not judged because of stopOnFirstFailure. */
+export const TEST_VERDICTS = [...VERDICTS, 'Skipped'] as const;
+export type TestVerdict = (typeof TEST_VERDICTS)[number];
+
+const millis = z.number().int().min(0);
+
+export const TestStatusSchema = z.object({
+  name: z.string(),
+  verdict: z.enum(TEST_VERDICTS),
+  message: z.string().optional().describe('Why this verdict, e.g. where the output differs.'),
+  exitCode: z.number().int().optional(),
+  signal: z.number().int().optional(),
+  cpuTimeMillis: millis.optional(),
+  wallTimeMillis: millis.optional(),
+  memoryKiB: z.number().int().min(0).optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+  truncated: z.boolean().optional().describe('stdout or stderr here is shorter than what the program wrote.'),
+});
+export type TestStatus = z.infer<typeof TestStatusSchema>;
+
+export const CompileStatusSchema = z.object({
+  exitCode: z.number().int().optional(),
+  signal: z.number().int().optional(),
+  output: z.string(),
+  truncated: z.boolean().optional(),
+  cpuTimeMillis: millis.optional(),
+  wallTimeMillis: millis.optional(),
+});
+export type CompileStatus = z.infer<typeof CompileStatusSchema>;
+
+export const CodeRunStatusSchema = z.object({
+  phase: z.enum(PHASES).optional(),
+  verdict: z.enum(VERDICTS).optional(),
+  message: z.string().optional(),
+  path: z.enum(['cold', 'warm']).optional(),
+  compile: CompileStatusSchema.optional(),
+  tests: z.array(TestStatusSchema).optional(),
+  cpuTimeMillis: millis.optional().describe('Largest CPU time over the tests.'),
+  wallTimeMillis: millis.optional().describe('Largest wall time over the tests.'),
+  memoryKiB: z.number().int().min(0).optional().describe('Largest peak memory over the tests.'),
+  podName: z.string().optional(),
+  attempts: z.number().int().min(0).optional(),
+  startedAt: z.string().meta({ format: 'date-time' }).optional(),
+  finishedAt: z.string().meta({ format: 'date-time' }).optional(),
+  conditions: ConditionsSchema.optional(),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type CodeRunStatus = z.infer<typeof CodeRunStatusSchema>;
+
+export const CodeRunSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('CodeRun'),
+  metadata: ObjectMetaSchema,
+  spec: CodeRunSpecSchema,
+  status: CodeRunStatusSchema.optional(),
+});
+export type CodeRun = z.infer<typeof CodeRunSchema>;

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { API_VERSION, ConditionsSchema, ObjectMetaSchema, RELATIVE_PATH, matching } from './common.js';
+import { FullLimitsSchema, LIMIT_NAMES } from './limits.js';
+
+const commandSchema = (what: string) =>
+  z.array(z.string().min(1).max(4096)).min(1).max(64).describe(`${what}: argv, run in the work directory.`);
+
+const quantityMap = z
+  .record(z.string(), z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, { message: 'a quantity such as "500m", "1" or "512Mi"' }))
+  .describe('Resource name to quantity, as in a container.');
+
+/** Default and maximum limits; every default must be within its maximum. */
+export const RuntimeLimitsSchema = z
+  .object({
+    default: FullLimitsSchema.describe('Limits of a CodeRun that sets none.'),
+    max: FullLimitsSchema.describe('The most a CodeRun may ask for.'),
+  })
+  .superRefine((limits, ctx) => {
+    for (const name of LIMIT_NAMES) {
+      if (limits.default[name] > limits.max[name]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['default', name],
+          message: `default ${limits.default[name]} exceeds max ${limits.max[name]}; lower the default or raise the max`,
+        });
+      }
+    }
+  })
+  .meta({
+    'x-kubernetes-validations': LIMIT_NAMES.map((name) => ({
+      rule: `self.default.${name} <= self.max.${name}`,
+      message: `limits.default.${name} must not exceed limits.max.${name}`,
+    })),
+  });
+
+export const WarmPoolSchema = z.object({
+  replicas: z.number().int().min(0).max(1000).describe('Idle pool pods to keep ready.'),
+  resources: z
+    .object({ requests: quantityMap.optional(), limits: quantityMap.optional() })
+    .optional()
+    .describe("Pool pod resources; by default sized for the Runtime's max limits."),
+});
+export type WarmPool = z.infer<typeof WarmPoolSchema>;
+
+export const RuntimeSpecSchema = z.object({
+  image: z.string().min(1).max(1024).describe('Container image with the toolchain, e.g. python:3.12-slim.'),
+  sourceFile: matching(z.string().min(1).max(255), RELATIVE_PATH, 'sourceFile must be a relative path such as "main.py"').describe(
+    'File the CodeRun source is written to, e.g. main.cpp.',
+  ),
+  compile: z
+    .object({
+      command: commandSchema('Compile command'),
+      limits: FullLimitsSchema.optional().describe("Limits of the compile step; the Runtime's max limits when omitted."),
+    })
+    .optional(),
+  run: z.object({ command: commandSchema('Run command; the CodeRun args are appended') }),
+  limits: RuntimeLimitsSchema,
+  runtimeClassName: z.string().min(1).max(253).optional().describe('RuntimeClass of sandbox pods, e.g. gvisor.'),
+  warmPool: WarmPoolSchema.optional(),
+});
+export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
+
+export const RuntimeStatusSchema = z.object({
+  pool: z
+    .object({
+      desired: z.number().int().min(0),
+      ready: z.number().int().min(0),
+      idle: z.number().int().min(0),
+    })
+    .optional()
+    .describe('Warm pool pods: wanted, ready, and ready and unclaimed.'),
+  conditions: ConditionsSchema.optional(),
+  observedGeneration: z.number().int().min(0).optional(),
+});
+export type RuntimeStatus = z.infer<typeof RuntimeStatusSchema>;
+
+export const RuntimeSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Runtime'),
+  metadata: ObjectMetaSchema,
+  spec: RuntimeSpecSchema,
+  status: RuntimeStatusSchema.optional(),
+});
+export type Runtime = z.infer<typeof RuntimeSchema>;

@@ -1,0 +1,58 @@
+// Writes to CodeRun objects. Every write that decides something carries the resourceVersion the
+// decision was made on: a stale cache gets 409 Conflict and a retry, never a second terminal
+// status or a lost finalizer.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../crds/common.js';
+import type { CodeRunStatus } from '../crds/coderun.js';
+import { ignoreNotFound } from './api-errors.js';
+
+const PLURAL = 'coderuns';
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export interface RunIdentity {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+}
+
+export class CodeRunApi {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** Merges `status` into the run's status, if the run is still at `resourceVersion`. */
+  async patchStatus(run: RunIdentity, status: CodeRunStatus): Promise<void> {
+    await this.api.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: run.namespace,
+        plural: PLURAL,
+        name: run.name,
+        body: { metadata: { resourceVersion: run.resourceVersion }, status },
+      },
+      mergePatch,
+    );
+  }
+
+  /** Replaces the run's finalizers, if the run is still at `resourceVersion`. */
+  async setFinalizers(run: RunIdentity, finalizers: string[]): Promise<void> {
+    await this.api.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: run.namespace,
+        plural: PLURAL,
+        name: run.name,
+        body: { metadata: { resourceVersion: run.resourceVersion, finalizers } },
+      },
+      mergePatch,
+    );
+  }
+
+  async delete(run: { namespace: string; name: string }): Promise<void> {
+    await ignoreNotFound(() => this.api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: run.namespace, plural: PLURAL, name: run.name }));
+  }
+}

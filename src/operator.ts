@@ -1,0 +1,196 @@
+// Wires the operator together: caches, the CodeRun controller, the orphan sweep, leader election
+// and the observability server. Only the leader reconciles; every replica serves /metrics and
+// /healthz, and /readyz once its caches (when leading) are synced.
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { OperatorConfig } from './config.js';
+import { GROUP, VERSION } from './crds/common.js';
+import { FINALIZER, ObservedRunSchema, type ObservedRun } from './controllers/coderun/observed-run.js';
+import { orphanedRunUids, ownerRunKey } from './controllers/coderun/orphans.js';
+import { codeRunReconciler } from './controllers/coderun/reconciler.js';
+import { LABELS, MANAGED_BY, runSelector } from './controllers/coderun/sandbox-names.js';
+import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderun/sandbox-pod.js';
+import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
+import { Controller } from './controllers/machinery/controller.js';
+import { enqueueObject, enqueueOwner } from './controllers/machinery/event-handlers.js';
+import { Informer } from './controllers/machinery/informer.js';
+import { collectionPath } from './controllers/machinery/kube-list.js';
+import { LeaderElector } from './controllers/machinery/leader-election.js';
+import { ObjectMetaSchema } from './crds/common.js';
+import { CodeRunApi } from './kube/coderun-api.js';
+import { EventRecorder } from './kube/events.js';
+import { ReferenceReader } from './kube/reference-reader.js';
+import { SandboxApi } from './kube/sandbox-api.js';
+import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
+import { createDomainMetrics } from './observability/domain-metrics.js';
+import { createObservabilityServer, type ObservabilityServer } from './observability/http-server.js';
+import { createMachineryMetrics } from './observability/machinery-metrics.js';
+import { createRegistry } from './observability/registry.js';
+
+const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
+
+// Objects the controller only reads metadata and status of: checked loosely, typed by the client.
+const PodShape = z.looseObject({ metadata: ObjectMetaSchema });
+const PodSchema = z.custom<V1Pod>((value) => PodShape.safeParse(value).success, 'not a Pod');
+const RuntimeObjectSchema = z.looseObject({ metadata: ObjectMetaSchema, spec: z.unknown() });
+
+export interface Operator {
+  readonly server: ObservabilityServer;
+  /** Resolves when the operator stopped: after stop(), or when leadership was lost. */
+  run(): Promise<'stopped' | 'lost'>;
+  stop(): Promise<void>;
+}
+
+export function sandboxConfigOf(config: OperatorConfig): SandboxConfig {
+  return {
+    ...DEFAULT_SANDBOX_CONFIG,
+    namespace: config.sandboxNamespace,
+    runnerImage: config.runnerImage,
+    userNamespaces: config.userNamespaces,
+    imagePullPolicy: config.imagePullPolicy,
+  };
+}
+
+export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, logger: Logger): Operator {
+  const registry = createRegistry({ processMetrics: true });
+  const machinery = createMachineryMetrics(registry);
+  const domain = createDomainMetrics(registry);
+  const sandboxConfig = sandboxConfigOf(config);
+  let leading: Leading | undefined;
+
+  const server = createObservabilityServer({
+    registry,
+    port: config.metricsPort,
+    logger,
+    readiness: () => {
+      if (leading === undefined) return { ready: true, message: 'standing by: not the leader' };
+      return leading.synced ? true : { ready: false, message: 'caches are syncing' };
+    },
+  });
+
+  interface Leading {
+    synced: boolean;
+    stop(): Promise<void>;
+  }
+
+  async function lead(signal: AbortSignal): Promise<Leading> {
+    const state: Leading = { synced: false, stop: async () => {} };
+    await ensureSandboxNamespace(kubeConfig, config.sandboxNamespace);
+    const informerCommon = { kubeConfig, metrics: machinery.informer, logger };
+    const runs = new Informer<ObservedRun>({
+      ...informerCommon,
+      name: 'coderuns',
+      path: collectionPath({ group: GROUP, version: VERSION, plural: 'coderuns' }),
+      schema: ObservedRunSchema,
+    });
+    const runtimes = new Informer({
+      ...informerCommon,
+      name: 'runtimes',
+      path: collectionPath({ group: GROUP, version: VERSION, plural: 'runtimes' }),
+      schema: RuntimeObjectSchema,
+    });
+    const pods = new Informer({
+      ...informerCommon,
+      name: 'sandbox-pods',
+      path: collectionPath({ group: '', version: 'v1', plural: 'pods', namespace: config.sandboxNamespace }),
+      schema: PodSchema,
+      labelSelector: `${LABELS.managedBy}=${MANAGED_BY}`,
+    });
+    const sandbox = new SandboxApi(kubeConfig, config.sandboxNamespace);
+    const controller = new Controller({
+      name: 'coderun',
+      workers: config.workers,
+      metrics: machinery,
+      logger,
+      reconcile: codeRunReconciler({
+        runs,
+        runtimes,
+        pods,
+        codeRuns: new CodeRunApi(kubeConfig),
+        sandbox,
+        references: new ReferenceReader(kubeConfig),
+        events: new EventRecorder(kubeConfig, 'coderun-operator', logger),
+        metrics: domain,
+        logger,
+        sandboxConfig,
+        statusConfig: { ...DEFAULT_STATUS_CONFIG, outputBytes: config.statusOutputBytes },
+        plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, maxAttempts: config.maxAttempts },
+      }),
+    });
+    runs.addHandlers(enqueueObject(controller.queue));
+    pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
+
+    const sweep = async (): Promise<void> => {
+      const children = [...pods.list().map((p) => p.metadata), ...(await sandbox.listConfigMaps(`${LABELS.managedBy}=${MANAGED_BY}`)).map((c) => c.metadata)];
+      for (const uid of orphanedRunUids(children, (key) => runs.get(key)?.metadata.uid)) {
+        logger.info({ runUid: uid }, 'deleting sandbox objects of a run that no longer exists');
+        await sandbox.deleteAll(runSelector({ uid }));
+      }
+    };
+    const sweepTimer = setInterval(() => sweep().catch((err: unknown) => logger.warn({ err }, 'orphan sweep failed')), ORPHAN_SWEEP_INTERVAL_MS);
+
+    state.stop = async () => {
+      clearInterval(sweepTimer);
+      await controller.stop();
+      await Promise.all([runs.stop(), runtimes.stop(), pods.stop()]);
+    };
+    if (signal.aborted) return state;
+    await Promise.all([runs.start(), runtimes.start(), pods.start()]);
+    await sweep();
+    // Runs that lost their finalizer's protection while nobody led are reconciled like any other.
+    logger.info({ runs: runs.list().length, finalizer: FINALIZER }, 'caches synced; reconciling');
+    controller.start();
+    state.synced = true;
+    return state;
+  }
+
+  const elector = config.leaderElection
+    ? new LeaderElector({
+        kubeConfig,
+        namespace: config.leaderElectionNamespace,
+        name: 'coderun-operator',
+        identity: config.identity,
+        metrics: machinery.leaderElection,
+        logger,
+        onStartedLeading: (signal) => {
+          lead(signal).then(
+            (state) => {
+              leading = state;
+              // Leadership may have ended while the caches were syncing.
+              if (signal.aborted) void state.stop();
+            },
+            (err: unknown) => {
+              logger.fatal({ err }, 'could not start the controllers');
+              void elector?.stop();
+            },
+          );
+        },
+        onStoppedLeading: () => {
+          void leading?.stop();
+        },
+      })
+    : undefined;
+
+  let stopped: (() => void) | undefined;
+  return {
+    server,
+    async run() {
+      await server.listen();
+      logger.info({ port: server.port, identity: config.identity }, 'serving /metrics, /healthz and /readyz');
+      if (elector === undefined) {
+        leading = await lead(new AbortController().signal);
+        await new Promise<void>((resolve) => (stopped = resolve));
+        return 'stopped';
+      }
+      const end = await elector.run();
+      return end === 'lost' ? 'lost' : 'stopped';
+    },
+    async stop() {
+      await elector?.stop();
+      await leading?.stop();
+      stopped?.();
+      await server.close();
+    },
+  };
+}
