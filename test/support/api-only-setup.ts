@@ -1,6 +1,11 @@
-import { bringUp } from './bring-up.js';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 
-// Integration tests need only etcd and kube-apiserver; a full cluster that is already up serves too.
-export default function setup(): void {
-  bringUp(['--api-only']);
+// Integration globalSetup: only etcd and kube-apiserver (a full cluster that is up serves too).
+// Brought up here; a cluster that cannot come up fails the run, never skips it. Jest loads a
+// globalSetup as CommonJS without its moduleNameMapper or import.meta, so this file imports
+// nothing relative and takes the repository root from jest's project config.
+export default function setup(_globalConfig: unknown, project: { rootDir: string }): void {
+  execFileSync('bash', [resolve(project.rootDir, 'hack/cluster/up.sh'), '--api-only'], { stdio: 'inherit', cwd: project.rootDir });
+  process.env.KUBECONFIG = resolve(project.rootDir, '.cluster/kubeconfig');
 }
