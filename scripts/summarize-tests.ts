@@ -2,14 +2,14 @@
 // one total for jest and `go test` together. A skipped test is a defect under CI: it counts as failed.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { goFailureOutput, tallyGo, tallyJest, type Tally } from './test-tally.js';
+import { goFailureOutput, tallyGo, tallyJest, tallyPlain, type Tally } from './test-tally.js';
 
 const dir = process.argv[2] ?? '.test-results';
 const total: Tally = { passed: 0, failed: 0, skipped: 0 };
 for (const name of readdirSync(dir).sort()) {
   const text = readFileSync(join(dir, name), 'utf8');
   const isGo = name.endsWith('.jsonl');
-  const t = isGo ? tallyGo(text) : tallyJest(text);
+  const t = isGo ? tallyGo(text) : name.endsWith('.txt') ? tallyPlain(text) : tallyJest(text);
   if (isGo && t.failed > 0) console.log(goFailureOutput(text));
   console.log(`  ${name}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
   total.passed += t.passed;

@@ -1,4 +1,4 @@
-import { goFailureOutput, tallyGo, tallyJest } from './test-tally.js';
+import { goFailureOutput, tallyGo, tallyJest, tallyPlain } from './test-tally.js';
 
 describe('tallyJest', () => {
   test.each([
@@ -36,5 +36,15 @@ describe('tallyGo', () => {
       ev({ Action: 'fail', Package: 'p', Test: 'TestB' }),
     ].join('\n');
     expect(goFailureOutput(text)).toBe('want 3, got 4\n');
+  });
+});
+
+describe('tallyPlain', () => {
+  test.each([
+    ['[cluster] PASS x\n3 passed, 0 failed\n', { passed: 3, failed: 0, skipped: 0 }],
+    ['2 passed, 1 failed, 4 skipped', { passed: 2, failed: 1, skipped: 4 }],
+    ['the script died before its summary', { passed: 0, failed: 1, skipped: 0 }],
+  ])('%j', (text, expected) => {
+    expect(tallyPlain(text)).toEqual(expected);
   });
 });

@@ -1,4 +1,5 @@
-// Counts passed, failed and skipped tests in the JSON reports of jest and `go test -json`.
+// Counts passed, failed and skipped tests in the JSON reports of jest and `go test -json`, and in
+// the plain closing line (`N passed, N failed`) of a script that checks things itself.
 import { z } from 'zod';
 
 const jestReport = z.object({
@@ -58,4 +59,14 @@ export function goFailureOutput(text: string): string {
     .filter((e) => e.Action === 'output' && failed.has(id(e)))
     .map((e) => e.Output ?? '')
     .join('');
+}
+
+/** The last `N passed, N failed[, N skipped]` line of a script's output; none found counts as a failure. */
+export function tallyPlain(text: string): Tally {
+  const lines = text.split('\n').reverse();
+  for (const line of lines) {
+    const m = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/.exec(line.trim());
+    if (m) return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) };
+  }
+  return { passed: 0, failed: 1, skipped: 0 };
 }

@@ -18,15 +18,19 @@ jest_tier() { # PROJECT REPORT
     --json --outputFile="$out/$2.json"
 }
 go_tests() { # DIR REPORT (the output of failed Go tests is printed by the summary)
-  (cd "$1" && go test -count=1 -json ./...) > "$out/$2.jsonl" 2>&1
+  (cd "$1" && GOTOOLCHAIN=local go test -count=1 -json ./...) > "$out/$2.jsonl" 2>&1
 }
 
+# The host packages the enforcer's dataplane tests and the cluster need (a no-op when present).
+stage host-packages bash hack/cluster/install-host-deps.sh
 stage lint npm run lint
 stage unit jest_tier unit 1-unit
 stage runner go_tests runner 2-runner
 stage netpol-enforcer go_tests hack/netpol-enforcer 3-netpol
 stage integration jest_tier integration 4-integration
 stage e2e jest_tier e2e 5-e2e
+# Last, because it takes the cluster down and up again: cluster:down must leave nothing behind.
+stage cluster-down-up bash -c "bash hack/cluster/check-down-up.sh 2>&1 | tee $out/6-cluster-down-up.txt; exit \${PIPESTATUS[0]}"
 
 printf '\n=== summary\n'
 node_modules/.bin/tsx scripts/summarize-tests.ts "$out" || failed+=(summary)
