@@ -1,0 +1,271 @@
+// Package protocol holds the job and result documents exchanged with the operator
+// (PROTOCOL.md is the human-readable copy) and the validation of incoming jobs.
+package protocol
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxJobBytes caps the job document after decompression, so a gzip bomb cannot exhaust memory.
+const MaxJobBytes = 64 << 20
+
+// File is one file written into the work directory before the compile step.
+type File struct {
+	Path     string
+	Content  []byte
+	Encoding string
+}
+
+// Test is one run of the program: its name and the bytes given on stdin.
+type Test struct {
+	Name  string
+	Stdin string
+}
+
+// Limits bound one process tree (the compile step, or one test).
+type Limits struct {
+	CPUTimeMillis  int64
+	WallTimeMillis int64
+	MemoryMiB      int64
+	OutputBytes    int64
+	Processes      int64
+	FileSizeBytes  int64
+}
+
+// DefaultCompileLimits apply to the compile step when the job has no compileLimits.
+// Compilers need more room than the programs they build (javac is a JVM with many threads).
+var DefaultCompileLimits = Limits{
+	CPUTimeMillis:  20000,
+	WallTimeMillis: 40000,
+	MemoryMiB:      1024,
+	OutputBytes:    65536,
+	Processes:      128,
+	FileSizeBytes:  256 << 20,
+}
+
+// Job is a validated job document.
+type Job struct {
+	Files          []File
+	CompileCommand []string // nil when the job has no compile step
+	RunCommand     []string
+	Tests          []Test
+	Limits         Limits
+	CompileLimits  Limits
+}
+
+type wireFile struct {
+	Path     *string `json:"path"`
+	Content  *string `json:"content"`
+	Encoding string  `json:"encoding"`
+}
+
+type wireStep struct {
+	Command []string `json:"command"`
+}
+
+type wireTest struct {
+	Name  *string `json:"name"`
+	Stdin string  `json:"stdin"`
+}
+
+type wireLimits struct {
+	CPUTimeMillis  *int64 `json:"cpuTimeMillis"`
+	WallTimeMillis *int64 `json:"wallTimeMillis"`
+	MemoryMiB      *int64 `json:"memoryMiB"`
+	OutputBytes    *int64 `json:"outputBytes"`
+	Processes      *int64 `json:"processes"`
+	FileSizeBytes  *int64 `json:"fileSizeBytes"`
+}
+
+type wireJob struct {
+	Files         []wireFile  `json:"files"`
+	Compile       *wireStep   `json:"compile"`
+	Run           *wireStep   `json:"run"`
+	Tests         []wireTest  `json:"tests"`
+	Limits        *wireLimits `json:"limits"`
+	CompileLimits *wireLimits `json:"compileLimits"`
+}
+
+// ReadJob reads a whole job document, gunzipping it first when it starts with the gzip magic
+// (the operator compresses large jobs to fit a ConfigMap), and validates it.
+func ReadJob(r io.Reader) (Job, error) {
+	raw, err := readCapped(r)
+	if err != nil {
+		return Job{}, err
+	}
+	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return Job{}, fmt.Errorf("job document starts with the gzip magic but is not valid gzip: %v", err)
+		}
+		raw, err = readCapped(zr)
+		if err != nil {
+			return Job{}, fmt.Errorf("job document is not valid gzip: %v", err)
+		}
+	}
+	return ParseJob(raw)
+}
+
+func readCapped(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxJobBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the job document: %v", err)
+	}
+	if len(data) > MaxJobBytes {
+		return nil, fmt.Errorf("job document is larger than %d MiB: send fewer or smaller files", MaxJobBytes>>20)
+	}
+	return data, nil
+}
+
+// ParseJob decodes and validates an uncompressed job document.
+func ParseJob(raw []byte) (Job, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return Job{}, errors.New("job document is empty: give a JSON object with files, run, tests and limits")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var w wireJob
+	if err := dec.Decode(&w); err != nil {
+		return Job{}, fmt.Errorf("job document is not valid JSON of the expected shape: %v", err)
+	}
+	if dec.More() {
+		return Job{}, errors.New("job document has data after the JSON object: send exactly one object")
+	}
+	return w.validate()
+}
+
+func (w wireJob) validate() (Job, error) {
+	var job Job
+	seen := map[string]int{}
+	for i, f := range w.Files {
+		file, err := f.validate(i)
+		if err != nil {
+			return Job{}, err
+		}
+		if j, dup := seen[file.Path]; dup {
+			return Job{}, fmt.Errorf("files[%d].path %q names the same file as files[%d]: give each file once", i, file.Path, j)
+		}
+		seen[file.Path] = i
+		job.Files = append(job.Files, file)
+	}
+	if w.Compile != nil {
+		if err := validateCommand("compile.command", w.Compile.Command); err != nil {
+			return Job{}, err
+		}
+		job.CompileCommand = w.Compile.Command
+	}
+	if w.Run == nil {
+		return Job{}, errors.New(`run is missing: give the program to run, e.g. "run": {"command": ["./main"]}`)
+	}
+	if err := validateCommand("run.command", w.Run.Command); err != nil {
+		return Job{}, err
+	}
+	job.RunCommand = w.Run.Command
+	names := map[string]int{}
+	for i, t := range w.Tests {
+		if t.Name == nil || *t.Name == "" {
+			return Job{}, fmt.Errorf("tests[%d].name is missing: give every test a non-empty name", i)
+		}
+		if j, dup := names[*t.Name]; dup {
+			return Job{}, fmt.Errorf("tests[%d].name %q is also the name of tests[%d]: test names must be unique", i, *t.Name, j)
+		}
+		names[*t.Name] = i
+		job.Tests = append(job.Tests, Test{Name: *t.Name, Stdin: t.Stdin})
+	}
+	if w.Limits == nil {
+		return Job{}, errors.New("limits is missing: give cpuTimeMillis, wallTimeMillis, memoryMiB, outputBytes, processes and fileSizeBytes")
+	}
+	limits, err := w.Limits.validate("limits")
+	if err != nil {
+		return Job{}, err
+	}
+	job.Limits = limits
+	job.CompileLimits = DefaultCompileLimits
+	if w.CompileLimits != nil {
+		if job.CompileLimits, err = w.CompileLimits.validate("compileLimits"); err != nil {
+			return Job{}, err
+		}
+	}
+	return job, nil
+}
+
+func (f wireFile) validate(i int) (File, error) {
+	if f.Path == nil {
+		return File{}, fmt.Errorf("files[%d].path is missing: give a path relative to the work directory", i)
+	}
+	clean, err := CleanPath(*f.Path)
+	if err != nil {
+		return File{}, fmt.Errorf("files[%d].path: %v", i, err)
+	}
+	if f.Content == nil {
+		return File{}, fmt.Errorf("files[%d].content is missing (use \"\" for an empty file)", i)
+	}
+	file := File{Path: clean, Encoding: f.Encoding}
+	switch f.Encoding {
+	case "", "utf8":
+		file.Encoding = "utf8"
+		file.Content = []byte(*f.Content)
+	case "base64":
+		data, err := base64.StdEncoding.DecodeString(*f.Content)
+		if err != nil {
+			return File{}, fmt.Errorf("files[%d].content is not valid standard base64: %v", i, err)
+		}
+		file.Content = data
+	default:
+		return File{}, fmt.Errorf("files[%d].encoding %q is not supported: use \"utf8\" or \"base64\"", i, f.Encoding)
+	}
+	return file, nil
+}
+
+func validateCommand(field string, argv []string) error {
+	if len(argv) == 0 {
+		return fmt.Errorf("%s is missing or empty: give the argv array, e.g. [\"./main\"]", field)
+	}
+	for i, arg := range argv {
+		if strings.IndexByte(arg, 0) >= 0 {
+			return fmt.Errorf("%s[%d] contains a NUL byte, which no program argument can hold", field, i)
+		}
+	}
+	if argv[0] == "" {
+		return fmt.Errorf("%s[0] is empty: name the program to run", field)
+	}
+	return nil
+}
+
+// limitBounds are generous sanity bounds: anything above is a mistake in units, not a real limit.
+var limitBounds = []struct {
+	name string
+	get  func(*wireLimits) *int64
+	set  func(*Limits, int64)
+	max  int64
+	unit string
+}{
+	{"cpuTimeMillis", func(l *wireLimits) *int64 { return l.CPUTimeMillis }, func(l *Limits, v int64) { l.CPUTimeMillis = v }, 24 * 3600 * 1000, "milliseconds"},
+	{"wallTimeMillis", func(l *wireLimits) *int64 { return l.WallTimeMillis }, func(l *Limits, v int64) { l.WallTimeMillis = v }, 24 * 3600 * 1000, "milliseconds"},
+	{"memoryMiB", func(l *wireLimits) *int64 { return l.MemoryMiB }, func(l *Limits, v int64) { l.MemoryMiB = v }, 1 << 20, "MiB"},
+	{"outputBytes", func(l *wireLimits) *int64 { return l.OutputBytes }, func(l *Limits, v int64) { l.OutputBytes = v }, 1 << 30, "bytes"},
+	{"processes", func(l *wireLimits) *int64 { return l.Processes }, func(l *Limits, v int64) { l.Processes = v }, 1 << 16, "tasks"},
+	{"fileSizeBytes", func(l *wireLimits) *int64 { return l.FileSizeBytes }, func(l *Limits, v int64) { l.FileSizeBytes = v }, 1 << 40, "bytes"},
+}
+
+func (w *wireLimits) validate(field string) (Limits, error) {
+	var out Limits
+	for _, b := range limitBounds {
+		v := b.get(w)
+		if v == nil {
+			return Limits{}, fmt.Errorf("%s.%s is missing: give a positive integer (%s)", field, b.name, b.unit)
+		}
+		if *v <= 0 || *v > b.max {
+			return Limits{}, fmt.Errorf("%s.%s is %d: give a positive integer (%s) no larger than %d", field, b.name, *v, b.unit, b.max)
+		}
+		b.set(&out, *v)
+	}
+	return out, nil
+}

@@ -1,0 +1,96 @@
+package protocol
+
+import (
+	"bytes"
+	"compress/gzip"
+	"strings"
+	"testing"
+)
+
+const validLimits = `{"cpuTimeMillis": 2000, "wallTimeMillis": 5000, "memoryMiB": 256, "outputBytes": 65536, "processes": 16, "fileSizeBytes": 1048576}`
+
+const validJob = `{"files": [{"path": "main.c", "content": "int main(){}"}, {"path": "data.bin", "content": "AAE=", "encoding": "base64"}],
+ "compile": {"command": ["gcc", "-O2", "-o", "main", "main.c"]},
+ "run": {"command": ["./main"]},
+ "tests": [{"name": "1", "stdin": "1 2\n"}, {"name": "2"}],
+ "limits": ` + validLimits + `}`
+
+func TestParseJobReadsEveryField(t *testing.T) {
+	job, err := ParseJob([]byte(validJob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(job.Files) != 2 || string(job.Files[0].Content) != "int main(){}" || !bytes.Equal(job.Files[1].Content, []byte{0, 1}) {
+		t.Errorf("files = %+v", job.Files)
+	}
+	if strings.Join(job.CompileCommand, " ") != "gcc -O2 -o main main.c" || strings.Join(job.RunCommand, " ") != "./main" {
+		t.Errorf("commands = %v / %v", job.CompileCommand, job.RunCommand)
+	}
+	if len(job.Tests) != 2 || job.Tests[0].Stdin != "1 2\n" || job.Tests[1].Stdin != "" {
+		t.Errorf("tests = %+v", job.Tests)
+	}
+	want := Limits{CPUTimeMillis: 2000, WallTimeMillis: 5000, MemoryMiB: 256, OutputBytes: 65536, Processes: 16, FileSizeBytes: 1048576}
+	if job.Limits != want {
+		t.Errorf("limits = %+v, want %+v", job.Limits, want)
+	}
+	if job.CompileLimits != DefaultCompileLimits {
+		t.Errorf("compile limits = %+v, want the defaults when the job gives none", job.CompileLimits)
+	}
+}
+
+func TestParseJobRejectsBadDocuments(t *testing.T) {
+	run := `"run": {"command": ["./main"]}`
+	lim := `"limits": ` + validLimits
+	cases := []struct{ name, doc, errPart string }{
+		{"empty", "  ", "empty"},
+		{"truncated", `{"run": `, "not valid JSON"},
+		{"trailing data", `{` + run + `,` + lim + `} {}`, "data after the JSON object"},
+		{"unknown field", `{` + run + `,` + lim + `, "extra": 1}`, `unknown field "extra"`},
+		{"no run", `{` + lim + `}`, "run is missing"},
+		{"empty argv", `{"run": {"command": []},` + lim + `}`, "run.command is missing or empty"},
+		{"empty program", `{"run": {"command": [""]},` + lim + `}`, "run.command[0] is empty"},
+		{"NUL in argument", `{"run": {"command": ["./main", "a\u0000b"]},` + lim + `}`, "NUL"},
+		{"no limits", `{` + run + `}`, "limits is missing"},
+		{"zero limit", `{` + run + `,` + strings.Replace(lim, `"processes": 16`, `"processes": 0`, 1) + `}`, "limits.processes is 0"},
+		{"limit in wrong units", `{` + run + `,` + strings.Replace(lim, `"memoryMiB": 256`, `"memoryMiB": 268435456`, 1) + `}`, "limits.memoryMiB is 268435456"},
+		{"fractional limit", `{` + run + `,` + strings.Replace(lim, `2000`, `2000.5`, 1) + `}`, "cpuTimeMillis"},
+		{"partial compileLimits", `{` + run + `,` + lim + `, "compileLimits": {"cpuTimeMillis": 1}}`, "compileLimits.wallTimeMillis is missing"},
+		{"unnamed test", `{` + run + `,` + lim + `, "tests": [{"stdin": ""}]}`, "tests[0].name is missing"},
+		{"duplicate test", `{` + run + `,` + lim + `, "tests": [{"name": "a"}, {"name": "a"}]}`, `tests[1].name "a" is also the name of tests[0]`},
+		{"escaping file", `{` + run + `,` + lim + `, "files": [{"path": "../x", "content": ""}]}`, "files[0].path"},
+		{"file without content", `{` + run + `,` + lim + `, "files": [{"path": "x"}]}`, "files[0].content is missing"},
+		{"duplicate file", `{` + run + `,` + lim + `, "files": [{"path": "x", "content": ""}, {"path": "./x", "content": ""}]}`, "same file as files[0]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseJob([]byte(c.doc))
+			if err == nil || !strings.Contains(err.Error(), c.errPart) {
+				t.Fatalf("error = %v, want one containing %q", err, c.errPart)
+			}
+		})
+	}
+}
+
+func TestReadJobGunzipsCompressedDocuments(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(validJob))
+	zw.Close()
+	job, err := ReadJob(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(job.Tests) != 2 {
+		t.Fatalf("tests = %+v", job.Tests)
+	}
+}
+
+func TestReadJobRefusesOversizeDocumentsAndGzipBombs(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(bytes.Repeat([]byte(" "), MaxJobBytes+1))
+	zw.Close()
+	if _, err := ReadJob(&buf); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("error = %v, want the size limit", err)
+	}
+}

@@ -1,0 +1,197 @@
+package sandbox
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"coderun.dev/runner/internal/protocol"
+)
+
+// pollInterval is how often the whole tree is measured. At a few GB/s of page faults a
+// program can grow by tens of MiB between two polls, which the pod's cgroup limit absorbs.
+const pollInterval = 5 * time.Millisecond
+
+// earlySamples are the times after exec at which, before the first poll, the main process's
+// peak RSS is read (one small read, not a walk of the tree), so that a program that ends
+// within a few milliseconds still has a measured peak.
+var earlySamples = []time.Duration{300 * time.Microsecond, 700 * time.Microsecond, 1500 * time.Microsecond, 3 * time.Millisecond}
+
+// streamGrace bounds the wait for the output pipes after the whole tree has been reaped.
+const streamGrace = 100 * time.Millisecond
+
+// killInterval is how often the tree is swept again while it is being killed.
+const killInterval = time.Millisecond
+
+// watched is what the watch loop saw.
+type watched struct {
+	status syscall.WaitStatus
+	wall   time.Duration
+	// ru_maxrss of the main process, and the largest of every other reaped process.
+	mainMaxRSSKiB, othersMaxRSSKiB int64
+	// The largest of the tree's summed RSS and any one process's VmHWM, over all polls.
+	peakPolledKiB int64
+	killedFor     string
+	stdout        capture
+	stderr        capture
+}
+
+type exitEvent struct {
+	status syscall.WaitStatus
+	at     time.Time
+}
+
+// watch supervises the tree rooted at pid until every process of it has been reaped.
+func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duration) watched {
+	var w watched
+	self := os.Getpid()
+	exited := make(chan exitEvent, 1)
+	reaped := make(chan [2]int64)
+	go func() { reaped <- reapUntilEmpty(pid, exited) }()
+
+	overflow := make(chan struct{}, 2)
+	signalOverflow := func() { overflow <- struct{}{} }
+	var streams sync.WaitGroup
+	streams.Add(1)
+	go func() {
+		defer streams.Done()
+		w.stdout = readCapped(p.outR, spec.Limits.OutputBytes, signalOverflow)
+	}()
+	if !p.merged {
+		streams.Add(1)
+		go func() {
+			defer streams.Done()
+			w.stderr = readCapped(p.errR, spec.Limits.OutputBytes, signalOverflow)
+		}()
+	}
+	streams.Add(1)
+	go func() {
+		defer streams.Done()
+		// A program that exits without reading its input makes this fail with EPIPE: fine.
+		_, _ = p.stdinW.Write(spec.Stdin)
+		_ = p.stdinW.Close()
+	}()
+
+	cpuLimit := time.Duration(spec.Limits.CPUTimeMillis) * time.Millisecond
+	pageKiB := int64(os.Getpagesize() / 1024)
+	memLimitPages := spec.Limits.MemoryMiB << 10 / pageKiB
+	ticksPerSecond := int64(100) // USER_HZ, fixed at 100 on Linux for /proc
+	wall := time.NewTimer(time.Until(start.Add(time.Duration(spec.Limits.WallTimeMillis) * time.Millisecond)))
+	defer wall.Stop()
+	tick := time.NewTimer(pollInterval)
+	defer tick.Stop()
+	samples := earlySamples
+	sample := time.NewTimer(samples[0])
+	defer sample.Stop()
+	killing := false
+	startKilling := func(reason string) {
+		if !killing {
+			w.killedFor = reason
+			killing = true
+			tick.Reset(killInterval)
+		}
+	}
+	kill := func(reason string) {
+		startKilling(reason)
+		killTree(self, pid)
+	}
+	for done := false; !done; {
+		select {
+		case peaks := <-reaped:
+			w.mainMaxRSSKiB, w.othersMaxRSSKiB = peaks[0], peaks[1]
+			done = true
+		case ev := <-exited:
+			w.status = ev.status
+			w.wall = ev.at.Sub(start)
+			exited = nil
+			// The program is over when its main process is: nothing it left may outlive it.
+			// The sweep starts at the next tick; a tree that ended with its main process is
+			// reaped before that, and spared the walk.
+			startKilling("")
+		case <-overflow:
+			kill(protocol.LimitOutput)
+		case <-wall.C:
+			kill(protocol.LimitWallTime)
+		case <-sample.C:
+			w.peakPolledKiB = max(w.peakPolledKiB, readHWMKiB(pid))
+			if samples = samples[1:]; len(samples) > 0 && !killing {
+				sample.Reset(samples[0] - time.Since(start))
+			}
+		case <-tick.C:
+			if killing {
+				killTree(self, pid)
+				tick.Reset(killInterval)
+				continue
+			}
+			tick.Reset(pollInterval)
+			u := measureTree(self)
+			w.peakPolledKiB = max(w.peakPolledKiB, u.rssPages*pageKiB, u.maxHWMKiB)
+			// Live processes from /proc, plus those the runner already reaped.
+			var reapedUsage unix.Rusage
+			_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &reapedUsage)
+			cpu := time.Duration(int64(u.cpuTicks)*int64(time.Second)/ticksPerSecond) + rusageCPU(&reapedUsage) - cpuBefore
+			switch {
+			case u.rssPages > memLimitPages:
+				kill(protocol.LimitMemory)
+			case u.tasks > spec.Limits.Processes:
+				kill(protocol.LimitProcesses)
+			case cpu >= cpuLimit:
+				kill(protocol.LimitCPUTime)
+			}
+		}
+	}
+	if exited != nil {
+		ev := <-exited
+		w.status = ev.status
+		w.wall = ev.at.Sub(start)
+	}
+	// Every process of the tree is gone, so the pipes are at EOF. Should anything outside the
+	// tree still hold them, the result must not wait for it.
+	deadline := time.Now().Add(streamGrace)
+	for _, f := range []*os.File{p.outR, p.errR, p.stdinW} {
+		_ = f.SetDeadline(deadline)
+	}
+	streams.Wait()
+	return w
+}
+
+// reapUntilEmpty reaps every child of the runner until none is left, reports the main
+// process's exit on exited, and returns the ru_maxrss (KiB) of the main process and the
+// largest among the others.
+func reapUntilEmpty(mainPid int, exited chan<- exitEvent) (peaks [2]int64) {
+	for {
+		var ws syscall.WaitStatus
+		var ru syscall.Rusage
+		pid, err := syscall.Wait4(-1, &ws, 0, &ru)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return peaks
+		}
+		if pid == mainPid {
+			peaks[0] = ru.Maxrss
+			exited <- exitEvent{status: ws, at: time.Now()}
+		} else {
+			peaks[1] = max(peaks[1], ru.Maxrss)
+		}
+	}
+}
+
+// reapAll waits for every child; used when the shim failed before exec.
+func reapAll() {
+	for {
+		var ws syscall.WaitStatus
+		_, err := syscall.Wait4(-1, &ws, 0, nil)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+	}
+}

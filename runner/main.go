@@ -1,0 +1,134 @@
+// Command runner is the sandbox runner injected into every sandbox pod: it writes a job's
+// files, compiles, runs each test under limits, and prints one JSON result document.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"coderun.dev/runner/internal/execute"
+	"coderun.dev/runner/internal/idle"
+	"coderun.dev/runner/internal/install"
+	"coderun.dev/runner/internal/protocol"
+	"coderun.dev/runner/internal/sandbox"
+	"coderun.dev/runner/internal/workdir"
+)
+
+// The shim's no_new_privs and seccomp filter are per-thread and must be set on the thread
+// that calls execve, so main starts locked to the process's first thread (locking in init is
+// the only way to get that thread); every other command unlocks it at once.
+func init() { runtime.LockOSThread() }
+
+const usage = `usage:
+  runner install DIR                  copy this binary to DIR/runner
+  runner idle                         wait as PID 1 of a warm pod, reaping zombies, until SIGTERM
+  runner run [--workdir DIR] [FILE]   run the job document in FILE (or stdin), print the result JSON
+`
+
+func main() {
+	os.Exit(dispatch(os.Args[1:]))
+}
+
+func dispatch(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
+	if args[0] != sandbox.ShimCommand {
+		runtime.UnlockOSThread()
+	}
+	switch args[0] {
+	case "run":
+		// The runner mostly waits; one P keeps its idle threads from spinning on the CPUs
+		// the program is being timed on.
+		runtime.GOMAXPROCS(1)
+		return runCommand(args[1:], os.Stdin, os.Stdout)
+	case "install":
+		if len(args) != 2 {
+			fmt.Fprint(os.Stderr, "runner install: give exactly one directory\n"+usage)
+			return 2
+		}
+		dest, err := install.Install(args[1])
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "runner install: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "runner installed at %s\n", dest)
+		return 0
+	case "idle":
+		return idle.Run()
+	case sandbox.ShimCommand:
+		return sandbox.ShimMain(args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(os.Stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "runner: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+// runCommand always prints exactly one result document and exits 0 once it has, whatever
+// went wrong before; only a failure to write the result itself exits 1.
+func runCommand(args []string, stdin io.Reader, stdout io.Writer) int {
+	res := runJob(args, stdin)
+	doc, err := json.Marshal(res)
+	if err != nil {
+		doc, _ = json.Marshal(protocol.Failed(protocol.Result{}, "cannot encode the result: "+err.Error()))
+	}
+	if _, err := stdout.Write(append(doc, '\n')); err != nil {
+		fmt.Fprintf(os.Stderr, "runner: cannot write the result: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runJob(args []string, stdin io.Reader) (res protocol.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "runner: internal error: %v\n", p)
+			res = protocol.Failed(protocol.Result{}, fmt.Sprintf("internal runner error: %v", p))
+		}
+	}()
+	fs := flag.NewFlagSet("runner run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the error goes into the result instead
+	dirFlag := fs.String("workdir", "", "work directory (default $CODERUN_WORKDIR, else a new temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return protocol.Failed(protocol.Result{}, "bad arguments to runner run: "+err.Error()+"; usage: runner run [--workdir DIR] [FILE]")
+	}
+	if fs.NArg() > 1 {
+		return protocol.Failed(protocol.Result{}, "runner run takes at most one job file; usage: runner run [--workdir DIR] [FILE]")
+	}
+	src := stdin
+	if fs.NArg() == 1 {
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return protocol.Failed(protocol.Result{}, fmt.Sprintf("cannot open the job document: %v", err))
+		}
+		defer f.Close()
+		src = f
+	}
+	sb, err := sandbox.Prepare()
+	if err != nil {
+		return protocol.Failed(protocol.Result{}, err.Error())
+	}
+	job, err := protocol.ReadJob(src)
+	if err != nil {
+		return protocol.Failed(protocol.Result{}, err.Error())
+	}
+	dir, owned, err := workdir.Choose(*dirFlag)
+	if err != nil {
+		return protocol.Failed(protocol.Result{}, err.Error())
+	}
+	if owned {
+		defer func() {
+			if err := os.RemoveAll(dir); err != nil {
+				fmt.Fprintf(os.Stderr, "runner: cannot remove the work directory: %v\n", err)
+			}
+		}()
+	}
+	return execute.Execute(sb, job, dir)
+}
