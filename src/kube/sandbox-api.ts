@@ -3,6 +3,11 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
 import { createIfAbsent, ignoreNotFound } from './api-errors.js';
 
+export interface PodWarning {
+  reason: string;
+  message: string;
+}
+
 export class SandboxApi {
   private readonly core: CoreV1Api;
 
@@ -41,6 +46,18 @@ export class SandboxApi {
       this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, labelSelector, gracePeriodSeconds: 0 }),
       this.core.deleteCollectionNamespacedConfigMap({ namespace: this.namespace, labelSelector }),
     ]);
+  }
+
+  /**
+   * The Warning events of one pod, oldest first. A kubelet may keep a container's status at
+   * PodInitializing while the events already say why it cannot start (e.g. ErrImageNeverPull).
+   */
+  async podWarnings(podUid: string): Promise<PodWarning[]> {
+    const events = await this.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.uid=${podUid},type=Warning` });
+    return events.items
+      .map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', at: new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).getTime() }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ reason, message }) => ({ reason, message }));
   }
 
   async listConfigMaps(labelSelector: string): Promise<V1ConfigMap[]> {

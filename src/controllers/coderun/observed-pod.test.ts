@@ -36,6 +36,38 @@ describe('podView', () => {
   });
 });
 
+describe('podView with the pod\'s Warning events', () => {
+  const initializing = pod({
+    phase: 'Pending',
+    containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+  });
+
+  test('a status stuck at PodInitializing takes the cause from the events', () => {
+    const warnings = [
+      { reason: 'MissingClusterDNS', message: 'falling back to Default' },
+      { reason: 'ErrImageNeverPull', message: 'Container image "coderun.local/x:1" is not present with pull policy of Never' },
+      { reason: 'Failed', message: 'Error: ErrImageNeverPull' },
+    ];
+    expect(podView(initializing, warnings)).toMatchObject({
+      kind: 'pending',
+      waitingReason: 'ErrImageNeverPull',
+      waitingMessage: 'Container image "coderun.local/x:1" is not present with pull policy of Never',
+    });
+  });
+
+  test('warnings that say nothing about starting are not a cause', () => {
+    expect(podView(initializing, [{ reason: 'MissingClusterDNS', message: 'x' }])).toMatchObject({ kind: 'pending', waitingReason: undefined });
+  });
+
+  test('a reason in the container status wins over the events', () => {
+    const pulling = pod({
+      phase: 'Pending',
+      containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'back-off' } } }],
+    });
+    expect(podView(pulling, [{ reason: 'ErrImageNeverPull', message: 'old' }])).toMatchObject({ waitingReason: 'ImagePullBackOff', waitingMessage: 'back-off' });
+  });
+});
+
 describe('coldRunTimings', () => {
   test('splits create → start → finish of the sandbox container', () => {
     const p = pod({

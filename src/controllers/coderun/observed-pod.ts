@@ -5,7 +5,15 @@ import { SANDBOX_CONTAINER } from './sandbox-pod.js';
 
 const time = (value: Date | string | undefined): Date | undefined => (value === undefined ? undefined : new Date(value));
 
-export function podView(pod: V1Pod | undefined): PodView {
+/** Events that say a pod's container can never start; with pull policy Never nothing will change. */
+export const START_FAILURES: ReadonlySet<string> = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
+
+/**
+ * `warnings`: the pod's Warning events, oldest first. They are consulted when the container
+ * statuses give no reason: a kubelet may keep a container at PodInitializing while its events
+ * already say ErrImageNeverPull.
+ */
+export function podView(pod: V1Pod | undefined, warnings: ReadonlyArray<{ reason: string; message: string }> = []): PodView {
   if (pod === undefined) return { kind: 'absent' };
   const status = pod.status;
   switch (status?.phase) {
@@ -21,11 +29,12 @@ export function podView(pod: V1Pod | undefined): PodView {
         .map((c) => c.state?.waiting)
         .find((w) => w?.reason !== undefined && w.reason !== 'PodInitializing' && w.reason !== 'ContainerCreating');
       const unschedulable = status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+      const failure = waiting === undefined ? [...warnings].reverse().find((w) => START_FAILURES.has(w.reason)) : undefined;
       return {
         kind: 'pending',
         createdAt: time(pod.metadata?.creationTimestamp) ?? new Date(0),
-        waitingReason: waiting?.reason,
-        waitingMessage: waiting?.message,
+        waitingReason: waiting?.reason ?? failure?.reason,
+        waitingMessage: waiting?.message ?? failure?.message,
         unschedulableMessage: unschedulable?.message,
       };
     }
