@@ -1,26 +1,35 @@
-// Wires the operator together: caches, the CodeRun controller, the orphan sweep, leader election
-// and the observability server. Only the leader reconciles; every replica serves /metrics and
+// Wires the operator together: caches, the CodeRun and pool controllers, the orphan and stale
+// claim sweeps, leader election and the observability server. Only the leader reconciles; every replica serves /metrics and
 // /healthz, and /readyz once its caches (when leading) are synced.
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OperatorConfig } from './config.js';
 import { GROUP, VERSION } from './crds/common.js';
 import { FINALIZER, ObservedRunSchema, type ObservedRun } from './controllers/coderun/observed-run.js';
 import { orphanedRunUids, ownerRunKey } from './controllers/coderun/orphans.js';
+import { isTerminal } from './controllers/coderun/plan.js';
 import { codeRunReconciler } from './controllers/coderun/reconciler.js';
 import { LABELS, MANAGED_BY, runSelector } from './controllers/coderun/sandbox-names.js';
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderun/sandbox-pod.js';
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { Controller } from './controllers/machinery/controller.js';
 import { enqueueObject, enqueueOwner } from './controllers/machinery/event-handlers.js';
+import { controllerOwnerKey, labelOwnerKey } from './controllers/machinery/object-key.js';
+import { staleClaims, type ClaimOwner } from './controllers/pool/claim-choice.js';
+import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './controllers/pool/pool-labels.js';
+import { poolReconciler } from './controllers/pool/pool-reconciler.js';
+import { loadWarmPoolConfig } from './controllers/pool/warm-config.js';
 import { Informer } from './controllers/machinery/informer.js';
 import { collectionPath } from './controllers/machinery/kube-list.js';
 import { LeaderElector } from './controllers/machinery/leader-election.js';
-import { ObjectMetaSchema } from './crds/common.js';
+import { API_VERSION, ObjectMetaSchema } from './crds/common.js';
 import { CodeRunApi } from './kube/coderun-api.js';
 import { EventRecorder } from './kube/events.js';
+import { PodExec } from './kube/pod-exec.js';
+import { PoolApi } from './kube/pool-api.js';
 import { ReferenceReader } from './kube/reference-reader.js';
+import { RunStatusWriter } from './kube/run-status-writer.js';
 import { SandboxApi } from './kube/sandbox-api.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
 import { createDomainMetrics } from './observability/domain-metrics.js';
@@ -33,7 +42,11 @@ const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
 // Objects the controller only reads metadata and status of: checked loosely, typed by the client.
 const PodShape = z.looseObject({ metadata: ObjectMetaSchema });
 const PodSchema = z.custom<V1Pod>((value) => PodShape.safeParse(value).success, 'not a Pod');
-const RuntimeObjectSchema = z.looseObject({ metadata: ObjectMetaSchema, spec: z.unknown() });
+const DeploymentSchema = z.custom<V1Deployment>((value) => PodShape.safeParse(value).success, 'not a Deployment');
+const RuntimeObjectSchema = z.looseObject({ metadata: ObjectMetaSchema, spec: z.unknown(), status: z.unknown().optional() });
+const RUNTIME_OWNER = { group: API_VERSION.split('/')[0] ?? '', kind: 'Runtime', clusterScoped: true };
+/** Workers of the pool controller: its reconciles are short and touch one Runtime each. */
+const POOL_WORKERS = 2;
 
 export interface Operator {
   readonly server: ObservabilityServer;
@@ -57,6 +70,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const machinery = createMachineryMetrics(registry);
   const domain = createDomainMetrics(registry);
   const sandboxConfig = sandboxConfigOf(config);
+  const warmConfig = loadWarmPoolConfig(process.env);
   let leading: Leading | undefined;
 
   const server = createObservabilityServer({
@@ -97,7 +111,15 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       schema: PodSchema,
       labelSelector: `${LABELS.managedBy}=${MANAGED_BY}`,
     });
+    const deployments = new Informer({
+      ...informerCommon,
+      name: 'pool-deployments',
+      path: collectionPath({ group: 'apps', version: 'v1', plural: 'deployments', namespace: config.sandboxNamespace }),
+      schema: DeploymentSchema,
+      labelSelector: `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=${POOL_COMPONENT}`,
+    });
     const sandbox = new SandboxApi(kubeConfig, config.sandboxNamespace);
+    const pool = new PoolApi(kubeConfig, config.sandboxNamespace);
     const controller = new Controller({
       name: 'coderun',
       workers: config.workers,
@@ -109,6 +131,10 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         pods,
         codeRuns: new CodeRunApi(kubeConfig),
         sandbox,
+        pool,
+        exec: new PodExec(kubeConfig),
+        statusWriter: new RunStatusWriter(kubeConfig),
+        warmWaitMs: warmConfig.warmWaitMs,
         references: new ReferenceReader(kubeConfig),
         events: new EventRecorder(kubeConfig, 'coderun-operator', logger),
         metrics: domain,
@@ -118,29 +144,61 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, maxAttempts: config.maxAttempts },
       }),
     });
+    const poolController = new Controller({
+      name: 'pool',
+      workers: POOL_WORKERS,
+      metrics: machinery,
+      logger,
+      reconcile: poolReconciler({ runtimes, deployments, pods, api: pool, metrics: domain, sandboxConfig, logger }),
+    });
     runs.addHandlers(enqueueObject(controller.queue));
     pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
+    runtimes.addHandlers(enqueueObject(poolController.queue));
+    deployments.addHandlers(enqueueOwner(poolController.queue, (d: V1Deployment) => controllerOwnerKey(d, RUNTIME_OWNER)));
+    pods.addHandlers(
+      enqueueOwner(poolController.queue, (pod: V1Pod) =>
+        pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? labelOwnerKey(pod, { nameLabel: LABELS.runtime }) : undefined,
+      ),
+    );
 
-    const sweep = async (): Promise<void> => {
+    const claimOwner = (pod: V1Pod): ClaimOwner => {
+      const key = ownerRunKey(pod.metadata);
+      const run = key === undefined ? undefined : runs.get(key);
+      if (run === undefined || run.metadata.uid !== pod.metadata?.labels?.[LABELS.runUid]) return { kind: 'missing' };
+      if (isTerminal(run.status?.phase)) return { kind: 'terminal' };
+      return { kind: 'live', podName: run.status?.podName };
+    };
+    // Claimed pool pods whose run no longer needs them (finished, gone, or, at start, whose exec
+    // died with the previous process). Their runs retry in fresh pods.
+    const sweepClaims = async (atStart: boolean): Promise<void> => {
+      const claimed = await pool.listPods(CLAIMED_POOL_PODS_SELECTOR);
+      for (const name of staleClaims(claimed, claimOwner, atStart)) {
+        logger.info({ pod: name }, 'deleting a claimed pool pod that no run is using');
+        await pool.deletePod(name);
+      }
+    };
+    const sweep = async (atStart: boolean): Promise<void> => {
       const children = [...pods.list().map((p) => p.metadata), ...(await sandbox.listConfigMaps(`${LABELS.managedBy}=${MANAGED_BY}`)).map((c) => c.metadata)];
       for (const uid of orphanedRunUids(children, (key) => runs.get(key)?.metadata.uid)) {
         logger.info({ runUid: uid }, 'deleting sandbox objects of a run that no longer exists');
         await sandbox.deleteAll(runSelector({ uid }));
       }
+      await sweepClaims(atStart);
     };
-    const sweepTimer = setInterval(() => sweep().catch((err: unknown) => logger.warn({ err }, 'orphan sweep failed')), ORPHAN_SWEEP_INTERVAL_MS);
+    const sweepTimer = setInterval(() => sweep(false).catch((err: unknown) => logger.warn({ err }, 'orphan sweep failed')), ORPHAN_SWEEP_INTERVAL_MS);
 
     state.stop = async () => {
       clearInterval(sweepTimer);
-      await controller.stop();
-      await Promise.all([runs.stop(), runtimes.stop(), pods.stop()]);
+      await Promise.all([controller.stop(), poolController.stop()]);
+      await Promise.all([runs.stop(), runtimes.stop(), pods.stop(), deployments.stop()]);
     };
     if (signal.aborted) return state;
-    await Promise.all([runs.start(), runtimes.start(), pods.start()]);
-    await sweep();
+    await Promise.all([runs.start(), runtimes.start(), pods.start(), deployments.start()]);
+    await sweep(true);
     // Runs that lost their finalizer's protection while nobody led are reconciled like any other.
     logger.info({ runs: runs.list().length, finalizer: FINALIZER }, 'caches synced; reconciling');
     controller.start();
+    poolController.start();
     state.synced = true;
     return state;
   }

@@ -62,6 +62,31 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
   ['a finished pod is collected, then cleaned up', started, valid, { kind: 'finished' }, [{ type: 'collectResult' }, { type: 'deleteChildren' }]],
   ['a pod that disappeared gets a fresh attempt', started, valid, absent, [{ type: 'startAttempt', attempt: 2 }]],
   [
+    'a warm attempt found still Running lost its exec (restart, broken connection): its pod goes, a fresh attempt starts',
+    { ...started, path: 'warm' },
+    valid,
+    { kind: 'running' },
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+  ],
+  [
+    'a warm attempt whose claimed pod is gone too gets a fresh attempt',
+    { ...started, path: 'warm', attempts: 2 },
+    valid,
+    absent,
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 3 }],
+  ],
+  [
+    'warm attempts that keep losing their exec end in SystemError',
+    { ...started, path: 'warm', attempts: 3 },
+    valid,
+    { kind: 'running' },
+    [
+      { type: 'failSystem', message: "the warm run's exec was lost 3 times; giving up after 3 attempts" },
+      { type: 'deleteChildren' },
+    ],
+  ],
+  ['a finished warm run whose pod is still there cleans it up', { ...completed, path: 'warm' }, valid, { kind: 'running' }, [{ type: 'deleteChildren' }]],
+  [
     'a pod that keeps disappearing ends in SystemError',
     { ...started, attempts: 3 },
     valid,

@@ -4,6 +4,7 @@
 // decisive), calls planRun, and carries the actions out in order.
 
 import type { Phase } from '../../crds/coderun.js';
+import type { RunPath } from './status.js';
 import type { InvalidReason } from './validate.js';
 
 /** What the plan needs to know about a CodeRun. */
@@ -14,6 +15,8 @@ export interface RunView {
   /** The sandbox pod of the current attempt, as recorded in status. */
   podName: string | undefined;
   attempts: number;
+  /** The path of the current attempt, as recorded in status. */
+  path?: RunPath | undefined;
   createdAt: Date;
   startedAt: Date | undefined;
   finishedAt: Date | undefined;
@@ -87,6 +90,18 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, now: Dat
       return [{ type: 'requeueAfter', ms: Math.min(1000, config.referenceGraceMs - waited) }];
     }
     return [{ type: 'startAttempt', attempt: run.attempts + 1 }];
+  }
+
+  if (run.path === 'warm') {
+    // A warm attempt's exec lives inside the reconcile that claimed the pod; one found still
+    // Running here lost it (operator restarted, connection broken) and cannot be resumed.
+    if (run.attempts >= config.maxAttempts) {
+      return [
+        { type: 'failSystem', message: `the warm run's exec was lost ${run.attempts} times; giving up after ${config.maxAttempts} attempts` },
+        { type: 'deleteChildren' },
+      ];
+    }
+    return [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1 }];
   }
 
   switch (pod.kind) {

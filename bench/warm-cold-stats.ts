@@ -1,0 +1,98 @@
+// Summaries of a burst of runs for bench/warm-cold.ts (pure, unit-tested).
+import { percentile } from './pod-start-stats.js';
+
+export interface RunSample {
+  /** Create request sent → terminal status seen by a watch, in ms. */
+  latencyMs: number;
+  /** When the create was sent and the terminal status seen, ms since the burst began. */
+  createdAtMs: number;
+  finishedAtMs: number;
+  verdict: string;
+  path: string;
+}
+
+export interface BurstSummary {
+  runs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  minMs: number;
+  /** Runs per second from the first create to the last terminal status. */
+  throughputPerSecond: number;
+  /** Runs by verdict, and by the path that served them (status.path). */
+  verdicts: Record<string, number>;
+  paths: Record<string, number>;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+export function summarizeBurst(samples: readonly RunSample[]): BurstSummary {
+  if (samples.length === 0) throw new Error('a burst without samples');
+  const sorted = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
+  const first = Math.min(...samples.map((s) => s.createdAtMs));
+  const last = Math.max(...samples.map((s) => s.finishedAtMs));
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    runs: samples.length,
+    p50Ms: round(percentile(sorted, 50)),
+    p95Ms: round(percentile(sorted, 95)),
+    p99Ms: round(percentile(sorted, 99)),
+    maxMs: round(sorted[sorted.length - 1]!),
+    minMs: round(sorted[0]!),
+    throughputPerSecond: round((samples.length * 1000) / Math.max(1, last - first)),
+    verdicts: countBy(samples.map((s) => s.verdict)),
+    paths: countBy(samples.map((s) => s.path)),
+  };
+}
+
+export interface ChartSeries {
+  label: string;
+  summary: Pick<BurstSummary, 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs'>;
+}
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** A grouped bar chart (log scale) of p50/p95/p99/max per series, as standalone SVG. */
+export function latencyChartSvg(title: string, series: readonly ChartSeries[]): string {
+  const stats = ['p50Ms', 'p95Ms', 'p99Ms', 'maxMs'] as const;
+  const colors = ['#2b6cb0', '#38a169', '#d69e2e', '#c53030'];
+  const width = 160 + series.length * 150;
+  const height = 380;
+  const top = 50;
+  const bottom = 320;
+  const left = 70;
+  const all = series.flatMap((s) => stats.map((k) => s.summary[k]));
+  const lo = 10;
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(lo * 10, ...all)));
+  const y = (ms: number) => bottom - ((Math.log10(Math.max(lo, ms)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (bottom - top);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15">${escape(title)}</text>`,
+  ];
+  for (let decade = lo; decade <= hi; decade *= 10) {
+    const label = decade >= 1000 ? `${decade / 1000} s` : `${decade} ms`;
+    parts.push(`<line x1="${left}" x2="${width - 20}" y1="${y(decade)}" y2="${y(decade)}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${y(decade) + 4}" text-anchor="end">${label}</text>`);
+  }
+  series.forEach((s, i) => {
+    const x0 = left + 20 + i * 150;
+    stats.forEach((k, j) => {
+      const v = s.summary[k];
+      parts.push(`<rect x="${x0 + j * 28}" y="${y(v)}" width="24" height="${bottom - y(v)}" fill="${colors[j]}"><title>${k} ${v} ms</title></rect>`);
+    });
+    parts.push(`<text x="${x0 + 54}" y="${bottom + 18}" text-anchor="middle">${escape(s.label)}</text>`);
+    parts.push(`<text x="${x0 + 54}" y="${bottom + 34}" text-anchor="middle" fill="#555">p50 ${Math.round(s.summary.p50Ms)} ms</text>`);
+  });
+  stats.forEach((k, j) => {
+    parts.push(`<rect x="${left + j * 90}" y="${height - 22}" width="12" height="12" fill="${colors[j]}"/>`);
+    parts.push(`<text x="${left + j * 90 + 16}" y="${height - 12}">${k.replace('Ms', '')}</text>`);
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,125 @@
+// Which pool pod a run claims, and what a run does when there is none. Pure: the reconciler
+// passes the pods from its cache and carries out the choice.
+import type { V1Pod } from '@kubernetes/client-node';
+import { LABELS } from '../coderun/sandbox-names.js';
+import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from './pool-labels.js';
+
+function isReady(pod: V1Pod): boolean {
+  return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function isIdlePoolPodOf(pod: V1Pod, runtimeName: string): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  return (
+    labels[LABELS.component] === POOL_COMPONENT &&
+    labels[LABELS.runtime] === poolRuntimeLabel(runtimeName) &&
+    labels[POOL_LABELS.state] === 'idle' &&
+    pod.metadata?.deletionTimestamp === undefined
+  );
+}
+
+/** Pool pods of a Runtime by state: what the Runtime's status and the pool metrics report. */
+export interface PoolCounts {
+  /** Idle pods not Ready yet (image, init container, start). */
+  starting: number;
+  /** Idle and Ready: claimable. */
+  idle: number;
+  /** Serving a run. */
+  claimed: number;
+}
+
+/**
+ * Idle pods count only when they are of the current template (`specHash`): pods of an old one are
+ * being rolled away and are never claimed.
+ */
+export function countPoolPods(pods: readonly V1Pod[], runtimeName: string, specHash: string | undefined): PoolCounts {
+  const counts: PoolCounts = { starting: 0, idle: 0, claimed: 0 };
+  for (const pod of pods) {
+    const labels = pod.metadata?.labels ?? {};
+    if (labels[LABELS.component] !== POOL_COMPONENT || labels[LABELS.runtime] !== poolRuntimeLabel(runtimeName)) continue;
+    if (pod.metadata?.deletionTimestamp !== undefined) continue;
+    if (labels[POOL_LABELS.state] === 'claimed') counts.claimed++;
+    else if (labels[POOL_LABELS.specHash] !== specHash) continue;
+    else if (isReady(pod)) counts.idle++;
+    else counts.starting++;
+  }
+  return counts;
+}
+
+/**
+ * The idle, Ready pool pods of a Runtime in the order a claimer tries them. Concurrent claimers
+ * Only pods of the current template (`specHash`) count: during a roll after an image change, the
+ * old image's idle pods are not handed out. Concurrent claimers start at different places (`spread`, e.g. a hash of the run's UID), so that 20 runs arriving
+ * together mostly try 20 different pods instead of all racing for the first one.
+ */
+export function claimCandidates(pods: readonly V1Pod[], runtimeName: string, specHash: string, spread: number): V1Pod[] {
+  const idle = pods
+    .filter((pod) => isIdlePoolPodOf(pod, runtimeName) && isReady(pod) && pod.metadata?.labels?.[POOL_LABELS.specHash] === specHash)
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  if (idle.length === 0) return [];
+  const start = Math.abs(Math.trunc(spread)) % idle.length;
+  return [...idle.slice(start), ...idle.slice(0, start)];
+}
+
+/**
+ * The pod this run already claimed for `attempt`: a claim whose status write failed (conflict,
+ * restart) is found again instead of claiming a second pod.
+ */
+export function ownClaim(pods: readonly V1Pod[], runUid: string, attempt: number): V1Pod | undefined {
+  return pods.find((pod) => {
+    const labels = pod.metadata?.labels ?? {};
+    return (
+      labels[LABELS.component] === POOL_COMPONENT &&
+      labels[POOL_LABELS.state] === 'claimed' &&
+      labels[LABELS.runUid] === runUid &&
+      labels[LABELS.attempt] === String(attempt) &&
+      pod.metadata?.deletionTimestamp === undefined
+    );
+  });
+}
+
+export type StartPath = { kind: 'warm' } | { kind: 'cold' } | { kind: 'wait'; ms: number };
+
+export interface StartPathInput {
+  /** The Runtime has a warm pool with at least one replica. */
+  hasPool: boolean;
+  /** Idle, Ready pool pods in the cache. */
+  idle: number;
+  /** How long the run has waited since it was created. */
+  waitedMs: number;
+  /** How long a run may wait for a pool pod before it takes the cold path (0: never waits). */
+  warmWaitMs: number;
+}
+
+/** How often a waiting run looks for an idle pool pod again. */
+export const WARM_WAIT_POLL_MS = 100;
+
+/** Warm when a pod is idle; otherwise wait within the bound, then cold. */
+export function chooseStartPath(input: StartPathInput): StartPath {
+  if (!input.hasPool) return { kind: 'cold' };
+  if (input.idle > 0) return { kind: 'warm' };
+  const left = input.warmWaitMs - input.waitedMs;
+  if (left > 0) return { kind: 'wait', ms: Math.min(WARM_WAIT_POLL_MS, left) };
+  return { kind: 'cold' };
+}
+
+/** What a claimed pool pod's run looks like in the cache: enough to decide whether the claim is stale. */
+export type ClaimOwner = { kind: 'missing' } | { kind: 'terminal' } | { kind: 'live'; podName: string | undefined };
+
+/**
+ * Claimed pool pods that must go. At start (`atStart`), no exec of this process is in flight, so
+ * every claim not recorded as its run's current pod is stale (its exec died with the old
+ * process; the run retries in a fresh pod). Later, only claims of runs that are gone or finished:
+ * a live run may be between its claim and its status write.
+ */
+export function staleClaims(claimed: readonly V1Pod[], ownerOf: (pod: V1Pod) => ClaimOwner, atStart: boolean): string[] {
+  const out: string[] = [];
+  for (const pod of claimed) {
+    const name = pod.metadata?.name;
+    if (name === undefined) continue;
+    const owner = ownerOf(pod);
+    const stale = owner.kind !== 'live' || (atStart && owner.podName !== name);
+    if (stale) out.push(name);
+  }
+  return out.sort();
+}

@@ -1,0 +1,105 @@
+import { eventually, testKubeConfig } from '../integration/machinery-support.js';
+import { CodeRunTestNamespace, tearDown } from '../support/coderun-e2e.js';
+import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { PoolRuntime, SMALL_POOL_REQUESTS, isReady } from './warm-support.js';
+
+// A Runtime's warm pool as its administrator sees it: one Deployment of ready sandbox pods, the
+// counts in the Runtime's status, claims that take a pod out of the pool (and a replacement
+// that starts at once), scaling, rolling on a change of pod settings, and removal.
+
+const suffix = Math.random().toString(16).slice(2, 8);
+const STATE = 'coderun.dev/pool-state';
+const SPEC_HASH = 'coderun.dev/pool-spec';
+
+describe('a Runtime with a warm pool', () => {
+  const kc = testKubeConfig();
+  const ns = new CodeRunTestNamespace(kc, 'e2e-warm-pool');
+  const runtime = new PoolRuntime(kc, `e2e-pool-${suffix}`);
+  let operator: OperatorProcess | undefined;
+  const readyIdle = async () => (await runtime.pods()).filter((p) => p.metadata?.labels?.[STATE] === 'idle' && isReady(p));
+
+  beforeAll(async () => {
+    await installCodeRunResources(kc);
+    await runtime.createFrom('python3', { replicas: 2, resources: SMALL_POOL_REQUESTS });
+    operator = await OperatorProcess.start(kc, { label: 'warm-pool' });
+    await ns.create();
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      await tearDown(ns, operator);
+    } finally {
+      await runtime.delete();
+    }
+  }, 120_000);
+
+  it('gets one Deployment of ready sandbox pods running `runner idle`, counted in its status', async () => {
+    await eventually('status.pool to show 2 ready idle pods', async () => {
+      const pool = (await runtime.status())?.pool;
+      return pool?.desired === 2 && pool.ready === 2 && pool.idle === 2;
+    }, 120_000);
+    const deployment = await runtime.deployment();
+    expect(deployment?.spec?.replicas).toBe(2);
+    expect(deployment?.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'Runtime', name: runtime.name, controller: true })]);
+    const pods = await runtime.pods();
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      const spec = pod.spec!;
+      const main = spec.containers.find((c) => c.name === 'sandbox')!;
+      expect(main.command).toEqual(['/coderun/bin/runner', 'idle']);
+      expect(spec.initContainers?.map((c) => c.name)).toEqual(['install-runner']);
+      expect(main.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(spec).toMatchObject({ automountServiceAccountToken: false, enableServiceLinks: false, dnsPolicy: 'None' });
+      // Sized for the Runtime's max (python3: 1024 MiB) plus the two tmpfs and the runner.
+      expect(main.resources?.limits?.memory).toBe(`${1024 + 64 + 64 + 64}Mi`);
+      expect(main.resources?.requests).toMatchObject(SMALL_POOL_REQUESTS.requests);
+    }
+  }, 150_000);
+
+  it('a run claims a pod: the ReplicaSet lets it go, a replacement starts at once, the pod is deleted after the run', async () => {
+    const created = await ns.submit('claim-me', { runtime: runtime.name, source: { inline: 'import time\ntime.sleep(4)\nprint("done")\n' } });
+    const running = await ns.waitForRun('claim-me', 'running on the warm path', (r) => r.status.phase === 'Running' && r.status.path === 'warm', 30_000);
+    const podName = running.status.podName!;
+    await eventually('the claimed pod to be out of the pool: claimed, owned by no ReplicaSet', async () => {
+      const pod = (await runtime.pods()).find((p) => p.metadata?.name === podName);
+      const labels = pod?.metadata?.labels ?? {};
+      return labels[STATE] === 'claimed' && labels['coderun.dev/run-uid'] === created.uid && (pod?.metadata?.ownerReferences ?? []).length === 0;
+    }, 15_000);
+    await eventually('two idle pods besides the claimed one (its replacement)', async () => (await readyIdle()).filter((p) => p.metadata?.name !== podName).length === 2, 60_000);
+    const done = await ns.waitForOne('claim-me', 60_000);
+    expect(done.status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path: 'warm', podName, attempts: 1 });
+    expect(done.status.tests?.[0]?.stdout).toBe('done\n');
+    await eventually('the claimed pod to be deleted', async () => !(await runtime.pods()).some((p) => p.metadata?.name === podName), 30_000);
+  }, 150_000);
+
+  it('a new size scales the pool without a roll; new pod settings roll it', async () => {
+    const before = new Set((await readyIdle()).map((p) => p.metadata?.name));
+    await runtime.patchSpec({ warmPool: { replicas: 3, resources: SMALL_POOL_REQUESTS } });
+    await eventually('3 ready idle pods', async () => (await readyIdle()).length === 3, 90_000);
+    const scaled = await readyIdle();
+    expect(scaled.filter((p) => before.has(p.metadata?.name))).toHaveLength(before.size);
+    expect((await runtime.status())?.pool?.desired).toBe(3);
+
+    const oldHash = scaled[0]?.metadata?.labels?.[SPEC_HASH];
+    await runtime.patchSpec({ warmPool: { replicas: 3, resources: { requests: { cpu: '10m', memory: '80Mi' } } } });
+    await eventually('3 ready idle pods of the new template and none of the old', async () => {
+      const pods = await runtime.pods();
+      const fresh = pods.filter((p) => p.metadata?.labels?.[SPEC_HASH] !== oldHash && isReady(p));
+      return fresh.length === 3 && pods.length === 3;
+    }, 150_000);
+    for (const pod of await runtime.pods()) expect(pod.spec?.containers[0]?.resources?.requests?.memory).toBe('80Mi');
+  }, 300_000);
+
+  it('removing warmPool removes the Deployment, its pods and the pool status', async () => {
+    await runtime.patchSpec({ warmPool: null });
+    await eventually('the pool to be gone', async () => (await runtime.deployment()) === undefined && (await runtime.pods()).length === 0, 60_000);
+    await eventually('status.pool to be gone', async () => (await runtime.status())?.pool === undefined, 15_000);
+  }, 90_000);
+
+  it('deleting the Runtime removes its pool', async () => {
+    await runtime.patchSpec({ warmPool: { replicas: 1, resources: SMALL_POOL_REQUESTS } });
+    await eventually('the pool Deployment to exist again', async () => (await runtime.deployment()) !== undefined, 30_000);
+    await runtime.delete();
+    await eventually('the pool to be gone with its Runtime', async () => (await runtime.deployment()) === undefined && (await runtime.pods()).length === 0, 60_000);
+  }, 120_000);
+});

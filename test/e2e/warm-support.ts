@@ -1,0 +1,67 @@
+// Warm pool e2e helpers: test-only Runtimes with a pool, and the pool's objects as a user sees them.
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { GROUP, VERSION } from '../../src/crds/common.js';
+import { RuntimeStatusSchema } from '../../src/crds/runtime.js';
+import { poolDeploymentName, poolPodsSelector } from '../../src/controllers/pool/pool-labels.js';
+import { SANDBOX_NAMESPACE } from '../support/coderun-e2e.js';
+
+const runtimes = { group: GROUP, version: VERSION, plural: 'runtimes' };
+const RuntimeObject = z.looseObject({ spec: z.record(z.string(), z.unknown()), status: RuntimeStatusSchema.optional() });
+
+/** Small pod requests, so that pools and cold pods fit on the 2-core test node together. */
+export const SMALL_POOL_REQUESTS = { requests: { cpu: '10m', memory: '64Mi' } };
+
+export class PoolRuntime {
+  private readonly custom: CustomObjectsApi;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+
+  constructor(
+    readonly kc: KubeConfig,
+    readonly name: string,
+  ) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  /** Creates the Runtime as a copy of a standard one, with `warmPool` when given. */
+  async createFrom(standard: string, warmPool: Record<string, unknown> | undefined): Promise<void> {
+    const source = RuntimeObject.parse(await this.custom.getClusterCustomObject({ ...runtimes, name: standard }));
+    const spec = { ...source.spec, ...(warmPool ? { warmPool } : {}) };
+    await this.custom.createClusterCustomObject({ ...runtimes, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Runtime', metadata: { name: this.name }, spec } });
+  }
+
+  /** A JSON merge patch of the Runtime's spec (null removes a field). */
+  async patchSpec(spec: Record<string, unknown>): Promise<void> {
+    await this.custom.patchClusterCustomObject({ ...runtimes, name: this.name, body: { spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+
+  async status(): Promise<z.infer<typeof RuntimeStatusSchema> | undefined> {
+    return RuntimeObject.parse(await this.custom.getClusterCustomObject({ ...runtimes, name: this.name })).status;
+  }
+
+  async deployment(): Promise<V1Deployment | undefined> {
+    try {
+      return await this.apps.readNamespacedDeployment({ name: poolDeploymentName(this.name), namespace: SANDBOX_NAMESPACE });
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every pod of this Runtime's pool, idle or claimed, not being deleted. */
+  async pods(): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace: SANDBOX_NAMESPACE, labelSelector: poolPodsSelector(this.name) });
+    return list.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+  }
+
+  async delete(): Promise<void> {
+    await this.custom.deleteClusterCustomObject({ ...runtimes, name: this.name }).catch((err: unknown) => {
+      if (!(err instanceof ApiException && err.code === 404)) throw err;
+    });
+  }
+}
+
+export const isReady = (pod: V1Pod): boolean => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
