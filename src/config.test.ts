@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       referenceGraceMs: 10_000,
       podStartTimeoutMs: 120_000,
       maxAttempts: 3,
+      warmWaitMs: 0,
       userNamespaces: false,
       metricsPort: 8080,
       leaderElection: true,
@@ -19,8 +20,9 @@ describe('loadConfig', () => {
   });
 
   test('values are read from the environment', () => {
-    const c = loadConfig({ CODERUN_WORKERS: '4', CODERUN_HOST_USERS: 'false', CODERUN_LEADER_ELECTION: 'false' });
+    const c = loadConfig({ CODERUN_WORKERS: '4', CODERUN_HOST_USERS: 'false', CODERUN_LEADER_ELECTION: 'false', CODERUN_WARM_WAIT_MS: '1500' });
     expect(c.workers).toBe(4);
+    expect(c.warmWaitMs).toBe(1500);
     expect(c.userNamespaces).toBe(true);
     expect(c.leaderElection).toBe(false);
   });
@@ -30,6 +32,7 @@ describe('loadConfig', () => {
     [{ CODERUN_WORKERS: 'many' }, 'CODERUN_WORKERS'],
     [{ CODERUN_HOST_USERS: 'yes' }, 'CODERUN_HOST_USERS'],
     [{ CODERUN_IMAGE_PULL_POLICY: 'Sometimes' }, 'CODERUN_IMAGE_PULL_POLICY'],
+    [{ CODERUN_WARM_WAIT_MS: '-1' }, 'CODERUN_WARM_WAIT_MS'],
     [{ CODERUN_SANDBOX_NAMESPACE: 'Sandbox_NS' }, 'CODERUN_SANDBOX_NAMESPACE'],
   ])('a bad value %j names the variable', (source, variable) => {
     expect(() => loadConfig(source)).toThrow(variable);

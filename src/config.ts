@@ -19,6 +19,7 @@ const env = z.object({
   CODERUN_REFERENCE_GRACE_SECONDS: int(0, 3600, 10),
   CODERUN_POD_START_TIMEOUT_SECONDS: int(5, 3600, 120),
   CODERUN_MAX_ATTEMPTS: int(1, 10, 3),
+  CODERUN_WARM_WAIT_MS: int(0, 600_000, 0),
   CODERUN_HOST_USERS: bool(true),
   CODERUN_METRICS_PORT: int(0, 65_535, 8080),
   CODERUN_LEADER_ELECTION: bool(true),
@@ -38,6 +39,11 @@ export interface OperatorConfig {
   referenceGraceMs: number;
   podStartTimeoutMs: number;
   maxAttempts: number;
+  /**
+   * How long a run whose Runtime has a warm pool may wait for an idle pool pod before it takes
+   * the cold path. 0 (the default): cold at once; see the README for why.
+   */
+  warmWaitMs: number;
   /**
    * false gives sandbox pods their own user namespace (hostUsers: false). Off by default because
    * it needs a cluster whose kubelet, runtime and kernel support user namespaces.
@@ -65,6 +71,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     referenceGraceMs: e.CODERUN_REFERENCE_GRACE_SECONDS * 1000,
     podStartTimeoutMs: e.CODERUN_POD_START_TIMEOUT_SECONDS * 1000,
     maxAttempts: e.CODERUN_MAX_ATTEMPTS,
+    warmWaitMs: e.CODERUN_WARM_WAIT_MS,
     userNamespaces: !e.CODERUN_HOST_USERS,
     metricsPort: e.CODERUN_METRICS_PORT,
     leaderElection: e.CODERUN_LEADER_ELECTION,

@@ -19,7 +19,6 @@ import { controllerOwnerKey, labelOwnerKey } from './controllers/machinery/objec
 import { staleClaims, type ClaimOwner } from './controllers/pool/claim-choice.js';
 import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './controllers/pool/pool-labels.js';
 import { poolReconciler } from './controllers/pool/pool-reconciler.js';
-import { loadWarmPoolConfig } from './controllers/pool/warm-config.js';
 import { Informer } from './controllers/machinery/informer.js';
 import { collectionPath } from './controllers/machinery/kube-list.js';
 import { LeaderElector } from './controllers/machinery/leader-election.js';
@@ -70,7 +69,6 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const machinery = createMachineryMetrics(registry);
   const domain = createDomainMetrics(registry);
   const sandboxConfig = sandboxConfigOf(config);
-  const warmConfig = loadWarmPoolConfig(process.env);
   let leading: Leading | undefined;
 
   const server = createObservabilityServer({
@@ -88,8 +86,10 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     stop(): Promise<void>;
   }
 
+  // Publishes its state at once, so that /readyz says "syncing" until the caches are synced.
   async function lead(signal: AbortSignal): Promise<Leading> {
     const state: Leading = { synced: false, stop: async () => {} };
+    leading = state;
     await ensureSandboxNamespace(kubeConfig, config.sandboxNamespace);
     const informerCommon = { kubeConfig, metrics: machinery.informer, logger };
     const runs = new Informer<ObservedRun>({
@@ -134,7 +134,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         pool,
         exec: new PodExec(kubeConfig),
         statusWriter: new RunStatusWriter(kubeConfig),
-        warmWaitMs: warmConfig.warmWaitMs,
+        warmWaitMs: config.warmWaitMs,
         references: new ReferenceReader(kubeConfig),
         events: new EventRecorder(kubeConfig, 'coderun-operator', logger),
         metrics: domain,
@@ -187,11 +187,14 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     };
     const sweepTimer = setInterval(() => sweep(false).catch((err: unknown) => logger.warn({ err }, 'orphan sweep failed')), ORPHAN_SWEEP_INTERVAL_MS);
 
-    state.stop = async () => {
-      clearInterval(sweepTimer);
-      await Promise.all([controller.stop(), poolController.stop()]);
-      await Promise.all([runs.stop(), runtimes.stop(), pods.stop(), deployments.stop()]);
-    };
+    let stopping: Promise<void> | undefined;
+    // Once: both a requested stop and the end of leadership call it.
+    state.stop = () =>
+      (stopping ??= (async () => {
+        clearInterval(sweepTimer);
+        await Promise.all([controller.stop(), poolController.stop()]);
+        await Promise.all([runs.stop(), runtimes.stop(), pods.stop(), deployments.stop()]);
+      })());
     if (signal.aborted) return state;
     await Promise.all([runs.start(), runtimes.start(), pods.start(), deployments.start()]);
     await sweep(true);
@@ -245,8 +248,10 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       return end === 'lost' ? 'lost' : 'stopped';
     },
     async stop() {
-      await elector?.stop();
+      // Controllers first, while the lease is still renewed; then release it. Releasing first
+      // would let the next leader start while this one still reconciles.
       await leading?.stop();
+      await elector?.stop();
       stopped?.();
       await server.close();
     },

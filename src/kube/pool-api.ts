@@ -9,6 +9,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { RuntimeStatus } from '../crds/runtime.js';
 import { createIfAbsent, ignoreNotFound, statusCode } from './api-errors.js';
@@ -22,6 +23,8 @@ export interface ClaimRequest {
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
+
+const RuntimeObjectShape = z.looseObject({ metadata: z.looseObject({ name: z.string().optional(), uid: z.string().optional() }), spec: z.unknown() });
 
 export class PoolApi {
   private readonly apps: AppsV1Api;
@@ -80,6 +83,16 @@ export class PoolApi {
 
   async listPods(labelSelector: string): Promise<V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })).items;
+  }
+
+  /**
+   * A quorum read of one Runtime, for when the cache has none: a Runtime created just before its
+   * first CodeRun may not have reached the cache yet, and "no such Runtime" is final for a run.
+   */
+  async readRuntime(name: string): Promise<{ metadata: { name?: string; uid?: string }; spec: unknown } | undefined> {
+    const found = await ignoreNotFound(() => this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'runtimes', name }));
+    const parsed = RuntimeObjectShape.safeParse(found);
+    return parsed.success ? parsed.data : undefined;
   }
 
   /**

@@ -4,6 +4,7 @@
 // decisive), calls planRun, and carries the actions out in order.
 
 import type { Phase } from '../../crds/coderun.js';
+import { START_FAILURES } from './observed-pod.js';
 import type { RunPath } from './status.js';
 import type { InvalidReason } from './validate.js';
 
@@ -57,8 +58,6 @@ export type Action =
   | { type: 'failSystem'; message: string }
   | { type: 'requeueAfter'; ms: number };
 
-// Waiting reasons of a pod whose image can never be had; with pull policy Never nothing will change.
-const IMAGE_FAILURES = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
 
 // How often a live run is looked at even when no event arrives (a safety net, not the trigger).
 const RUNNING_RECHECK_MS = 30_000;
@@ -141,7 +140,7 @@ function planFinished(run: RunView, pod: PodView, now: Date): Action[] {
 }
 
 function planPending(pod: Extract<PodView, { kind: 'pending' }>, now: Date, config: PlanConfig): Action[] {
-  if (pod.waitingReason !== undefined && IMAGE_FAILURES.has(pod.waitingReason)) {
+  if (pod.waitingReason !== undefined && START_FAILURES.has(pod.waitingReason)) {
     return [
       { type: 'failSystem', message: `the sandbox pod cannot start: ${pod.waitingReason}: ${pod.waitingMessage ?? 'no detail'}` },
       { type: 'deleteChildren' },

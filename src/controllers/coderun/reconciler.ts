@@ -30,13 +30,16 @@ import { buildJudgingRecord, decodeJudgingRecord, encodeJudgingRecord, judgeInpu
 import type { ResolvedLimits } from './limits.js';
 import { FINALIZER, runRef, runtimeNameOf, runView, type ObservedRun } from './observed-run.js';
 import { coldRunTimings, podView } from './observed-pod.js';
-import { planRun, type PlanConfig, type RunView, type Validity } from './plan.js';
+import { planRun, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
 import { coldRunOutcome } from './sandbox-outcome.js';
 import { jobConfigMapName, runSelector } from './sandbox-names.js';
 import { JUDGING_CONFIGMAP_KEY, SANDBOX_CONTAINER, buildSandboxPod, coldRunDeadlineSeconds, runnerRunCommand, type SandboxConfig } from './sandbox-pod.js';
 import { buildFinishedStatus, buildInvalidStatus, buildRunningStatus, buildSystemErrorStatus, type RunRecord, type StatusConfig } from './status.js';
 import { validateCodeRun } from './validate.js';
 import { judgeRun } from './verdict.js';
+
+/** How long a pod may be pending without a reason before its events are read. */
+const EVENTS_AFTER_MS = 2000;
 
 /** The most of a sandbox container's log read back: the result document with every output. */
 const RESULT_LOG_LIMIT_BYTES = 128 * 1024 * 1024;
@@ -80,9 +83,19 @@ type Prepared =
 export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
   const now = deps.now ?? (() => new Date());
 
+  // A pod pending for a while with no reason in its status: its Warning events may name one (a
+  // kubelet keeps a container at PodInitializing while the events say ErrImageNeverPull).
+  async function observePod(pod: V1Pod | undefined, at: Date): Promise<PodView> {
+    const seen = podView(pod);
+    const uid = pod?.metadata?.uid;
+    if (seen.kind !== 'pending' || seen.waitingReason !== undefined || uid === undefined) return seen;
+    if (at.getTime() - seen.createdAt.getTime() < EVENTS_AFTER_MS) return seen;
+    return podView(pod, await deps.sandbox.podWarnings(uid));
+  }
+
   async function prepare(run: ObservedRun): Promise<Prepared> {
     const runtimeName = runtimeNameOf(run);
-    const validation = validateCodeRun(run.spec, deps.runtimes.get(runtimeName));
+    const validation = validateCodeRun(run.spec, deps.runtimes.get(runtimeName) ?? (await deps.pool.readRuntime(runtimeName)));
     if (!validation.valid) return { kind: 'blocked', validity: { kind: 'invalid', reason: validation.reason, message: validation.message } };
     const { spec, runtime, limits } = validation;
     const objects = await deps.references.read(run.metadata.namespace, listReferences(spec));
@@ -140,7 +153,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       pod = deps.pods.get(`${deps.sandboxConfig.namespace}/${view.podName}`) ?? (await deps.sandbox.readPod(view.podName));
     }
 
-    const actions = planRun(view, validity, podView(pod), at, deps.plan);
+    const actions = planRun(view, validity, await observePod(pod, at), at, deps.plan);
     if (actions.length > 0) log.debug({ actions: actions.map((a) => a.type) }, 'reconcile plan');
 
     const identity: RunIdentity = { namespace: run.metadata.namespace, name: run.metadata.name, resourceVersion: run.metadata.resourceVersion };
