@@ -4,7 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { CodeRunClient, CodeRunTimeoutError } from '../../src/client/coderun-client.js';
 import type { CodeRunSpec, CodeRunStatus } from '../../src/crds/coderun.js';
-import { installCrds } from '../support/crds.js';
+import { installCodeRunResources } from '../support/operator-process.js';
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
@@ -24,7 +24,7 @@ async function finish(name: string, status: CodeRunStatus): Promise<void> {
 }
 
 beforeAll(async () => {
-  await installCrds(kubeConfig);
+  await installCodeRunResources(kubeConfig);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 });
 
