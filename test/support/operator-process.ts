@@ -1,7 +1,7 @@
 // The operator as end-to-end tests meet it: the built dist/main.js in its own process, against the
 // local cluster, with leader election on, its log in .cluster/logs. Tests stop it politely
 // (SIGTERM: it releases the Lease) or brutally (SIGKILL: the Lease stays until it expires).
-import { ApiextensionsV1Api, CoordinationV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoordinationV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { VERSION } from '../../src/crds/common.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -61,10 +62,19 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 export async function installCodeRunResources(kc: KubeConfig): Promise<void> {
   const crds = await applyAll(kc, join(ROOT, 'deploy/crds'));
   const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   for (const name of crds) {
     await waitFor(
       `CRD ${name} to be Established`,
       async () => (await ext.readCustomResourceDefinition({ name })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false,
+      30_000,
+    );
+    // Established is not yet serving: a new resource answers 429 "storage is (re)initializing"
+    // for a moment. Wait until it lists.
+    const [plural, ...group] = name.split('.');
+    await waitFor(
+      `the ${name} API to serve`,
+      async () => (await custom.listClusterCustomObject({ group: group.join('.'), version: VERSION, plural: plural ?? '', limit: 1 }), true),
       30_000,
     );
   }
