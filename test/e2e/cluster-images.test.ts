@@ -1,5 +1,5 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { testKubeConfig } from '../integration/machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { ClusterTestNamespace, GCC_IMAGE, PYTHON_IMAGE, hasEnded, localContainer, podOf } from './cluster-support.js';
 
 // The runtime images built by hack/images work the way coderun runs them: an arbitrary

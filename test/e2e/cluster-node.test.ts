@@ -1,5 +1,5 @@
 import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
-import { testKubeConfig } from '../integration/machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { ClusterTestNamespace, TESTBOX_IMAGE, localContainer } from './cluster-support.js';
 
 // The local cluster as a whole: a Ready node, and controller-manager + scheduler + kubelet

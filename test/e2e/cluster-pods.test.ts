@@ -1,4 +1,4 @@
-import { testKubeConfig } from '../integration/machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { PodExec, execExitCode } from '../../src/kube/pod-exec.js';
 import { ClusterTestNamespace, PYTHON_IMAGE, TESTBOX_IMAGE, hasEnded, isRunning, localContainer, podOf } from './cluster-support.js';
 

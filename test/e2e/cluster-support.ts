@@ -2,12 +2,11 @@
 // images, and polling on what `kubectl get pod` would show a person.
 import { randomBytes } from 'node:crypto';
 import { ApiException, CoreV1Api, type KubeConfig, type V1Container, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
+import { eventually } from '../support/eventually.js';
 
 export const TESTBOX_IMAGE = 'coderun.local/testbox:dev';
 export const PYTHON_IMAGE = 'coderun.local/python3:dev';
 export const GCC_IMAGE = 'coderun.local/gcc:dev';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A container from a local image: never pulled (the images exist only in containerd). */
 export function localContainer(image: string, command: string[], extra: Partial<V1Container> = {}): V1Container {
@@ -36,15 +35,20 @@ export class ClusterTestNamespace {
   async create(): Promise<void> {
     await this.core.createNamespace({ body: { metadata: { name: this.name, labels: { 'coderun.dev/e2e': 'cluster' } } } });
     // Pods are refused until the namespace's default ServiceAccount exists.
-    await this.until('the default ServiceAccount', 30_000, async () => {
-      try {
-        await this.core.readNamespacedServiceAccount({ name: 'default', namespace: this.name });
-        return true;
-      } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return false;
-        throw err;
-      }
-    });
+    await eventually(
+      'the default ServiceAccount',
+      async () => {
+        try {
+          await this.core.readNamespacedServiceAccount({ name: 'default', namespace: this.name });
+          return true;
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) return false;
+          throw err;
+        }
+      },
+      30_000,
+      { intervalMs: 200 },
+    );
   }
 
   async createPod(pod: V1Pod): Promise<V1Pod> {
@@ -58,10 +62,17 @@ export class ClusterTestNamespace {
   /** Polls the pod until `done` holds; the error names the pod's last phase and reason. */
   async waitForPod(name: string, what: string, timeoutMs: number, done: (pod: V1Pod) => boolean): Promise<V1Pod> {
     let last: V1Pod | undefined;
-    await this.until(`pod ${name} ${what}`, timeoutMs, async () => {
-      last = await this.readPod(name);
-      return done(last);
-    }, () => `last phase ${last?.status?.phase ?? 'unknown'}, reason ${last?.status?.reason ?? 'none'}, containers ${JSON.stringify(last?.status?.containerStatuses?.map((c) => c.state) ?? [])}`);
+    const lastSeen = () =>
+      `: last phase ${last?.status?.phase ?? 'unknown'}, reason ${last?.status?.reason ?? 'none'}, containers ${JSON.stringify(last?.status?.containerStatuses?.map((c) => c.state) ?? [])}`;
+    await eventually(
+      `pod ${name} ${what}`,
+      async () => {
+        last = await this.readPod(name);
+        return done(last);
+      },
+      timeoutMs,
+      { intervalMs: 200, detail: lastSeen },
+    );
     if (!last) throw new Error(`pod ${name} was never read`);
     return last;
   }
@@ -69,25 +80,22 @@ export class ClusterTestNamespace {
   /** Deletes the namespace and waits until it is gone, so no pod outlives its test file. */
   async delete(timeoutMs = 60_000): Promise<void> {
     await this.core.deleteNamespace({ name: this.name, gracePeriodSeconds: 0 });
-    await this.until(`namespace ${this.name} to be gone`, timeoutMs, async () => {
-      try {
-        await this.core.readNamespace({ name: this.name });
-        return false;
-      } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return true;
-        throw err;
-      }
-    });
+    await eventually(
+      `namespace ${this.name} to be gone`,
+      async () => {
+        try {
+          await this.core.readNamespace({ name: this.name });
+          return false;
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) return true;
+          throw err;
+        }
+      },
+      timeoutMs,
+      { intervalMs: 200 },
+    );
   }
 
-  private async until(what: string, timeoutMs: number, check: () => Promise<boolean>, detail: () => string = () => ''): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await check()) return;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail() ? `: ${detail()}` : ''}`);
-      await sleep(200);
-    }
-  }
 }
 
 export function isRunning(pod: V1Pod): boolean {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { testKubeConfig } from '../integration/machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess } from '../support/operator-process.js';
 

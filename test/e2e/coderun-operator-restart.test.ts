@@ -1,4 +1,5 @@
-import { eventually, testKubeConfig } from '../integration/machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, copyRuntime, isTerminal, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess, counterSum, installCodeRunResources } from '../support/operator-process.js';
 import { VERDICTS, type CodeRunSpec, type CodeRunStatus, type Verdict } from '../../src/crds/coderun.js';

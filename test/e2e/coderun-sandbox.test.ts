@@ -1,5 +1,6 @@
 import { createConnection, createServer, type Server } from 'node:net';
-import { eventually, testKubeConfig } from '../integration/machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, SANDBOX_NAMESPACE, nodeAddress, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess } from '../support/operator-process.js';
 

@@ -1,4 +1,4 @@
-import { testKubeConfig } from '../integration/machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import type { CodeRunSpec } from '../../src/crds/coderun.js';

@@ -2,7 +2,8 @@ import { CoreV1Api, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@k
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { execExitCode, PodExec } from '../../src/kube/pod-exec.js';
-import { eventually, testKubeConfig } from '../integration/machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { nodeAddress } from '../support/coderun-e2e.js';
 
 // NetworkPolicy on the live local cluster: a client pod connects to a server pod and to a

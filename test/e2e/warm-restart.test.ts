@@ -1,4 +1,5 @@
-import { eventually, testKubeConfig } from '../integration/machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, isTerminal, tearDown, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
 import type { CodeRunStatus } from '../../src/crds/coderun.js';

@@ -1,4 +1,4 @@
-import { testKubeConfig } from '../integration/machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, nodeAddress, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
 import type { CodeRunSpec, Verdict } from '../../src/crds/coderun.js';

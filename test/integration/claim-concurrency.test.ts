@@ -5,7 +5,7 @@ import { idlePoolLabels, POOL_LABELS } from '../../src/controllers/pool/pool-lab
 import { PoolApi } from '../../src/kube/pool-api.js';
 import { createDomainMetrics } from '../../src/observability/domain-metrics.js';
 import { createRegistry } from '../../src/observability/registry.js';
-import { testKubeConfig } from './machinery-support.js';
+import { testKubeConfig } from '../support/kube-config.js';
 
 // Claims of warm pool pods against a real API server: the resourceVersion-guarded label change
 // must let exactly one of many concurrent claimers win each pod. The pods are plain pods bound to

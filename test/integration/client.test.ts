@@ -1,13 +1,13 @@
 // The judge-backend client against a real kube-apiserver. No operator runs in this tier: where a
 // test needs a finished run, it writes the terminal status through the status subresource, as the
 // operator does, and checks what the client makes of it.
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { CodeRunClient, CodeRunTimeoutError } from '../../src/client/coderun-client.js';
 import type { CodeRunSpec, CodeRunStatus } from '../../src/crds/coderun.js';
 import { installCodeRunResources } from '../support/operator-process.js';
+import { testKubeConfig } from '../support/kube-config.js';
 
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
+const kubeConfig = testKubeConfig();
 const namespace = `client-${Date.now().toString(36)}`;
 const client = new CodeRunClient(kubeConfig);
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);

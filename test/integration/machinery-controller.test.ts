@@ -8,7 +8,8 @@ import { collectionPath } from '../../src/controllers/machinery/kube-list.js';
 import { controllerOwnerKey, splitKey } from '../../src/controllers/machinery/object-key.js';
 import { createMachineryMetrics } from '../../src/observability/machinery-metrics.js';
 import { createRegistry } from '../../src/observability/registry.js';
-import { eventually, testKubeConfig } from './machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
 
 // A small real controller built from the machinery, in sample-controller's shape: every
 // "source" ConfigMap gets a "mirror" ConfigMap it controls, holding the same data. Handlers only

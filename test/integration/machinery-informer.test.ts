@@ -8,7 +8,9 @@ import { WorkQueue } from '../../src/controllers/machinery/work-queue.js';
 import { createMachineryMetrics, type MachineryMetrics } from '../../src/observability/machinery-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRegistry } from '../../src/observability/registry.js';
-import { eventually, proxiedKubeConfig, testKubeConfig, type TcpProxy } from './machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
+import { proxiedKubeConfig, type TcpProxy } from './machinery-support.js';
 
 const configMapSchema = z.object({
   apiVersion: z.literal('v1'),

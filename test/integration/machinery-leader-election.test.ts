@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { LeaderElector, type LeadershipEnd } from '../../src/controllers/machinery/leader-election.js';
 import { createMachineryMetrics } from '../../src/observability/machinery-metrics.js';
 import { createRegistry } from '../../src/observability/registry.js';
-import { eventually, proxiedKubeConfig, testKubeConfig, type TcpProxy } from './machinery-support.js';
+import { eventually } from '../support/eventually.js';
+import { testKubeConfig } from '../support/kube-config.js';
+import { proxiedKubeConfig, type TcpProxy } from './machinery-support.js';
 
 const namespace = 'default';
 // Short timings so a takeover is seen in seconds; same ratios as the 15 / 10 / 2 defaults.

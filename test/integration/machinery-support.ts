@@ -78,13 +78,6 @@ export class TcpProxy {
 }
 
 /** The test cluster's kubeconfig (KUBECONFIG, set by the integration globalSetup). */
-export function testKubeConfig(): KubeConfig {
-  const path = process.env.KUBECONFIG;
-  if (!path) throw new Error('KUBECONFIG is not set: the integration globalSetup must bring the API server up first');
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  return kc;
-}
 
 /** A copy of `kc` whose current cluster is reached through `proxy` on loopback, and the proxy. */
 export async function proxiedKubeConfig(kc: KubeConfig): Promise<{ kubeConfig: KubeConfig; proxy: TcpProxy }> {
@@ -103,12 +96,3 @@ export async function proxiedKubeConfig(kc: KubeConfig): Promise<{ kubeConfig: K
   return { kubeConfig: proxied, proxy };
 }
 
-/** Polls `check` every 50 ms until it returns true; fails after `timeoutMs` naming `what`. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -9,7 +9,7 @@ import { CodeRunStatusSchema, type CodeRunSpec, type CodeRunStatus } from '../..
 import { GROUP, VERSION } from '../../src/crds/common.js';
 import { FINALIZER } from '../../src/controllers/coderun/observed-run.js';
 import { LABELS } from '../../src/controllers/coderun/sandbox-names.js';
-import { eventually } from '../integration/machinery-support.js';
+import { eventually } from './eventually.js';
 
 export const SANDBOX_NAMESPACE = 'coderun-sandbox';
 const PLURAL = 'coderuns';

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { VERSION } from '../../src/crds/common.js';
+import { eventually } from './eventually.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -49,14 +50,6 @@ async function applyAll(kc: KubeConfig, dir: string): Promise<string[]> {
   return names;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The CRDs from deploy/crds (established) and the standard Runtimes from deploy/runtimes. */
 export async function installCodeRunResources(kc: KubeConfig): Promise<void> {
@@ -64,18 +57,22 @@ export async function installCodeRunResources(kc: KubeConfig): Promise<void> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   for (const name of crds) {
-    await waitFor(
+    // API calls that fail while the CRD is being set up count as "not yet".
+    const poll = { intervalMs: 100, ignoreErrors: true };
+    await eventually(
       `CRD ${name} to be Established`,
       async () => (await ext.readCustomResourceDefinition({ name })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false,
       30_000,
+      poll,
     );
     // Established is not yet serving: a new resource answers 429 "storage is (re)initializing"
     // for a moment. Wait until it lists.
     const [plural, ...group] = name.split('.');
-    await waitFor(
+    await eventually(
       `the ${name} API to serve`,
       async () => (await custom.listClusterCustomObject({ group: group.join('.'), version: VERSION, plural: plural ?? '', limit: 1 }), true),
       30_000,
+      poll,
     );
   }
   await applyAll(kc, join(ROOT, 'deploy/runtimes'));
@@ -190,9 +187,12 @@ export class OperatorProcess {
       this.port,
       this.exited.then((how) => Promise.reject(new Error(`the operator exited (${how}) before serving /readyz; log ${this.logPath}:\n${this.logTail()}`))),
     ]);
-    await waitFor(`the operator's /readyz on port ${port} to answer 200`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000, died);
+    // A refused connection or a failed Lease read counts as "not yet".
+    const poll = { intervalMs: 100, ignoreErrors: true, detail: died };
+    const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+    await eventually(`the operator's /readyz on port ${port} to answer 200`, readyz, 20_000, poll);
     let holder = '';
-    await waitFor(
+    await eventually(
       `the operator to lead with synced caches (Lease ${LEASE.namespace}/${LEASE.name})`,
       async () => {
         if (this.exitedWith !== undefined) return false;
@@ -202,10 +202,10 @@ export class OperatorProcess {
         return false;
       },
       timeoutMs,
-      () => `${died()}${holder ? `; the Lease is held by "${holder}": stop that operator, only one may reconcile` : ''}`,
+      { ...poll, detail: () => `${died()}${holder ? `; the Lease is held by "${holder}": stop that operator, only one may reconcile` : ''}` },
     );
     // Leading: now /readyz reflects the synced caches, not "standing by".
-    await waitFor(`/readyz 200 while leading`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 10_000, died);
+    await eventually(`/readyz 200 while leading`, readyz, 10_000, poll);
   }
 
   /** Throws, with the end of its log, when the process has exited: a wait on runs fails at once. */

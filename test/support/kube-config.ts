@@ -1,0 +1,10 @@
+import { KubeConfig } from '@kubernetes/client-node';
+
+/** The cluster the jest globalSetup brought up (it sets KUBECONFIG). */
+export function testKubeConfig(): KubeConfig {
+  const path = process.env.KUBECONFIG;
+  if (!path) throw new Error('KUBECONFIG is not set: the jest globalSetup must bring the cluster up first');
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
