@@ -73,7 +73,6 @@ type Prepared =
       runtimeName: string;
       runtime: RuntimeSpec;
       limits: ResolvedLimits;
-      testCount: number;
       judging: JudgingRecord;
       pod: (attempt: number) => V1Pod;
       blobs: { job: Buffer; judging: Buffer };
@@ -109,7 +108,6 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       runtimeName,
       runtime,
       limits,
-      testCount: resolved.inputs.tests.length,
       judging,
       pod: (attempt) =>
         buildSandboxPod({ run: ref, runtimeName, runtime, limits, testCount: resolved.inputs.tests.length, attempt }, deps.sandboxConfig),
@@ -279,7 +277,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       container: SANDBOX_CONTAINER,
       command: runnerRunCommand(),
       stdin: prepared.blobs.job,
-      timeoutMs: coldRunDeadlineSeconds(prepared.limits, prepared.testCount, deps.sandboxConfig) * 1000,
+      timeoutMs: coldRunDeadlineSeconds(prepared.limits, prepared.judging.tests.length, deps.sandboxConfig) * 1000,
     });
     const finishedAt = now();
     deps.metrics.runExecutionSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(execStart, finishedAt));
