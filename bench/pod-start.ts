@@ -11,7 +11,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiException, CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { kubeConfigFromFile } from '../src/kube/kube-config.js';
 import { z } from 'zod';
 import { summarize, type LatencySummary } from './pod-start-stats.js';
 
@@ -129,8 +130,7 @@ async function main(): Promise<void> {
   // Other work on the machine slows pod starts: the load average says how busy it was.
   const loadAtStart = loadavg()[0];
   execFileSync('bash', [resolve(root, 'hack/cluster/up.sh')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
-  const kc = new KubeConfig();
-  kc.loadFromFile(resolve(root, '.cluster/kubeconfig'));
+  const kc = kubeConfigFromFile(resolve(root, '.cluster/kubeconfig'));
   const core = kc.makeApiClient(CoreV1Api);
   const namespace = `bench-pod-start-${randomBytes(3).toString('hex')}`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });

@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFromFile } from '../src/kube/kube-config.js';
 import { z } from 'zod';
 import { OperatorProcess } from '../test/support/operator-process.js';
 import { latencyChartSvg, summarizeBurst, type BurstSummary, type RunSample } from './warm-cold-stats.js';
@@ -101,8 +102,11 @@ async function quiet(core: CoreV1Api, custom: CustomObjectsApi): Promise<void> {
     async () => {
       const runs = await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
       const left = z.looseObject({ items: z.array(z.unknown()) }).parse(runs).items.length;
-      const sandbox = await core.listNamespacedPod({ namespace: 'coderun-sandbox', labelSelector: 'app.kubernetes.io/component=sandbox' });
-      return left === 0 && sandbox.items.length === 0 && (await poolIdle(custom)) >= options.pool;
+      // No run's pod and no pod of an earlier pool still being torn down: that would take CPU
+      // from the burst being measured.
+      const pods = (await core.listNamespacedPod({ namespace: 'coderun-sandbox' })).items;
+      const busy = pods.filter((p) => p.metadata?.deletionTimestamp !== undefined || p.metadata?.labels?.['app.kubernetes.io/component'] === 'sandbox');
+      return left === 0 && busy.length === 0 && (await poolIdle(custom)) >= options.pool;
     },
     600_000,
   );
@@ -170,8 +174,7 @@ async function burst(kc: KubeConfig, custom: CustomObjectsApi, path: Path, n: nu
 async function main(): Promise<void> {
   execFileSync('bash', [resolve(root, 'hack/cluster/up.sh')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   process.env.KUBECONFIG = resolve(root, '.cluster/kubeconfig');
-  const kc = new KubeConfig();
-  kc.loadFromFile(process.env.KUBECONFIG);
+  const kc = kubeConfigFromFile(process.env.KUBECONFIG);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   log(options.externalOperator ? 'using the operator that is running' : `starting the operator (${options.workers} workers)`);

@@ -1,15 +1,14 @@
 // The operator process: configuration from the environment, the cluster from KUBECONFIG (or the
 // in-cluster service account), and a clean stop on SIGTERM/SIGINT.
-import { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from './config.js';
+import { loadKubeConfig } from './kube/kube-config.js';
 import { ensureNamespace } from './kube/sandbox-setup.js';
 import { createLogger } from './observability/logger.js';
 import { createOperator } from './operator.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
+const kubeConfig = loadKubeConfig();
 
 if (config.leaderElection) {
   // The Lease lives there; a chart creates the namespace, `npm start` on a bare cluster may not have.

@@ -1,4 +1,4 @@
-// Wires the operator together: caches, the CodeRun and pool controllers, the orphan and stale
+// Wires the operator together: caches, the CodeRun, pool and warm-session controllers, the orphan and stale
 // claim sweeps, leader election and the observability server. Only the leader reconciles; every replica serves /metrics and
 // /healthz, and /readyz once its caches (when leading) are synced.
 import type { KubeConfig, V1Deployment, V1Pod } from '@kubernetes/client-node';
@@ -15,10 +15,12 @@ import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderu
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { Controller } from './controllers/machinery/controller.js';
 import { enqueueObject, enqueueOwner } from './controllers/machinery/event-handlers.js';
-import { controllerOwnerKey, labelOwnerKey } from './controllers/machinery/object-key.js';
+import { controllerOwnerKey, labelOwnerKey, objectKey } from './controllers/machinery/object-key.js';
 import { staleClaims, type ClaimOwner } from './controllers/pool/claim-choice.js';
 import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './controllers/pool/pool-labels.js';
 import { poolReconciler } from './controllers/pool/pool-reconciler.js';
+import { sessionReconciler } from './controllers/pool/session-reconciler.js';
+import { WarmSessions } from './controllers/pool/warm-sessions.js';
 import { Informer } from './controllers/machinery/informer.js';
 import { collectionPath } from './controllers/machinery/kube-list.js';
 import { LeaderElector } from './controllers/machinery/leader-election.js';
@@ -28,7 +30,6 @@ import { EventRecorder } from './kube/events.js';
 import { PodExec } from './kube/pod-exec.js';
 import { PoolApi } from './kube/pool-api.js';
 import { ReferenceReader } from './kube/reference-reader.js';
-import { RunStatusWriter } from './kube/run-status-writer.js';
 import { SandboxApi } from './kube/sandbox-api.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
 import { createDomainMetrics } from './observability/domain-metrics.js';
@@ -46,6 +47,8 @@ const RuntimeObjectSchema = z.looseObject({ metadata: ObjectMetaSchema, spec: z.
 const RUNTIME_OWNER = { group: API_VERSION.split('/')[0] ?? '', kind: 'Runtime', clusterScoped: true };
 /** Workers of the pool controller: its reconciles are short and touch one Runtime each. */
 const POOL_WORKERS = 2;
+/** Execs opened ahead at once: each starts a process in a pod, which costs CPU a burst may need. */
+const SESSION_WORKERS = 2;
 
 export interface Operator {
   readonly server: ObservabilityServer;
@@ -120,6 +123,8 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     });
     const sandbox = new SandboxApi(kubeConfig, config.sandboxNamespace);
     const pool = new PoolApi(kubeConfig, config.sandboxNamespace);
+    const exec = new PodExec(kubeConfig);
+    const sessions = new WarmSessions();
     const controller = new Controller({
       name: 'coderun',
       workers: config.workers,
@@ -132,8 +137,8 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         codeRuns: new CodeRunApi(kubeConfig),
         sandbox,
         pool,
-        exec: new PodExec(kubeConfig),
-        statusWriter: new RunStatusWriter(kubeConfig),
+        exec,
+        sessions,
         warmWaitMs: config.warmWaitMs,
         references: new ReferenceReader(kubeConfig),
         events: new EventRecorder(kubeConfig, 'coderun-operator', logger),
@@ -151,7 +156,15 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       logger,
       reconcile: poolReconciler({ runtimes, deployments, pods, api: pool, metrics: domain, sandboxConfig, logger }),
     });
+    const sessionController: Controller = new Controller({
+      name: 'warm-sessions',
+      workers: SESSION_WORKERS,
+      metrics: machinery,
+      logger,
+      reconcile: sessionReconciler({ pods, sessions, exec, requeueAfter: (key, ms) => sessionController.queue.addAfter(key, ms), logger }),
+    });
     runs.addHandlers(enqueueObject(controller.queue));
+    pods.addHandlers(enqueueOwner(sessionController.queue, (pod: V1Pod) => (pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? objectKey(pod) : undefined)));
     pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
     runtimes.addHandlers(enqueueObject(poolController.queue));
     deployments.addHandlers(enqueueOwner(poolController.queue, (d: V1Deployment) => controllerOwnerKey(d, RUNTIME_OWNER)));
@@ -192,7 +205,8 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     state.stop = () =>
       (stopping ??= (async () => {
         clearInterval(sweepTimer);
-        await Promise.all([controller.stop(), poolController.stop()]);
+        await Promise.all([controller.stop(), poolController.stop(), sessionController.stop()]);
+        sessions.closeAll();
         await Promise.all([runs.stop(), runtimes.stop(), pods.stop(), deployments.stop()]);
       })());
     if (signal.aborted) return state;
@@ -202,6 +216,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     logger.info({ runs: runs.list().length, finalizer: FINALIZER }, 'caches synced; reconciling');
     controller.start();
     poolController.start();
+    sessionController.start();
     state.synced = true;
     return state;
   }

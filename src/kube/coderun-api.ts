@@ -2,12 +2,14 @@
 // decision was made on: a stale cache gets 409 Conflict and a retry, never a second terminal
 // status or a lost finalizer.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { CodeRunStatus } from '../crds/coderun.js';
 import { ignoreNotFound } from './api-errors.js';
 
 const PLURAL = 'coderuns';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const Written = z.looseObject({ metadata: z.looseObject({ resourceVersion: z.string() }) });
 
 export interface RunIdentity {
   namespace: string;
@@ -22,9 +24,13 @@ export class CodeRunApi {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
-  /** Merges `status` into the run's status, if the run is still at `resourceVersion`. */
-  async patchStatus(run: RunIdentity, status: CodeRunStatus): Promise<void> {
-    await this.api.patchNamespacedCustomObjectStatus(
+  /**
+   * Merges `status` into the run's status, if the run is still at `resourceVersion`; returns the
+   * new resourceVersion, which guards a next write in the same reconcile (the warm path writes
+   * Running, then the result).
+   */
+  async patchStatus(run: RunIdentity, status: CodeRunStatus): Promise<string> {
+    const written: unknown = await this.api.patchNamespacedCustomObjectStatus(
       {
         group: GROUP,
         version: VERSION,
@@ -35,11 +41,12 @@ export class CodeRunApi {
       },
       mergePatch,
     );
+    return Written.parse(written).metadata.resourceVersion;
   }
 
-  /** Replaces the run's finalizers, if the run is still at `resourceVersion`. */
-  async setFinalizers(run: RunIdentity, finalizers: string[]): Promise<void> {
-    await this.api.patchNamespacedCustomObject(
+  /** Replaces the run's finalizers, if the run is still at `resourceVersion`; returns the new resourceVersion. */
+  async setFinalizers(run: RunIdentity, finalizers: string[]): Promise<string> {
+    const written: unknown = await this.api.patchNamespacedCustomObject(
       {
         group: GROUP,
         version: VERSION,
@@ -50,6 +57,7 @@ export class CodeRunApi {
       },
       mergePatch,
     );
+    return Written.parse(written).metadata.resourceVersion;
   }
 
   async delete(run: { namespace: string; name: string }): Promise<void> {

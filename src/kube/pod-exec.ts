@@ -1,6 +1,9 @@
-// Runs one command in a pod's container through the API server's exec (websocket), with bytes on
-// stdin, and returns its whole stdout and stderr once the command has ended.
-import { Readable, Writable } from 'node:stream';
+// Runs commands in a pod's container through the API server's exec (websocket): either at once
+// with bytes on stdin (run), or opened ahead and given its stdin later (open, then send). An opened
+// session is a process already started in the container and waiting on stdin, so sending to it
+// costs no API round trip, no kubelet or container-runtime exec: the warm path opens one per idle
+// pool pod before any run needs it.
+import { PassThrough, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 
 export interface ExecResult {
@@ -10,11 +13,14 @@ export interface ExecResult {
   stderr: Buffer;
 }
 
-export interface ExecRequest {
+export interface ExecTarget {
   namespace: string;
   pod: string;
   container: string;
   command: string[];
+}
+
+export interface ExecRequest extends ExecTarget {
   stdin: Buffer;
   /** The exec is abandoned (and the socket closed) after this long. */
   timeoutMs: number;
@@ -40,6 +46,102 @@ export function execExitCode(status: V1Status): number | undefined {
   return cause?.message === undefined ? undefined : Number(cause.message);
 }
 
+/** A command started in a container, waiting for its stdin. */
+export interface ExecSession {
+  readonly pod: string;
+  /** False once the command ended or the connection closed: send would fail. */
+  readonly open: boolean;
+  /**
+   * Writes `stdin`, closes it, and resolves with the command's status and output once it reports
+   * its end. Rejects when the connection closes without a status or `timeoutMs` passes. Once only.
+   */
+  send(stdin: Buffer, timeoutMs: number): Promise<ExecResult>;
+  /** Closes the connection; the command sees its stdin end. */
+  close(): void;
+  /** Called once, when the session can no longer be sent to (ended, closed, failed). */
+  onClosed(listener: () => void): void;
+}
+
+class WebSocketExecSession implements ExecSession {
+  private readonly stdin = new PassThrough();
+  private readonly stdout = new Collector();
+  private readonly stderr = new Collector();
+  private socket: { close(): void; addEventListener(type: 'close', listener: () => void): void } | undefined;
+  private ended: { status: V1Status } | { error: Error } | undefined;
+  private readonly waiters: Array<() => void> = [];
+  private readonly closedListeners: Array<() => void> = [];
+  private sent = false;
+
+  constructor(
+    private readonly exec: Exec,
+    private readonly target: ExecTarget,
+  ) {}
+
+  get pod(): string {
+    return this.target.pod;
+  }
+
+  get open(): boolean {
+    return this.ended === undefined && this.socket !== undefined;
+  }
+
+  async connect(): Promise<void> {
+    const { namespace, pod, container, command } = this.target;
+    try {
+      const socket = await this.exec.exec(namespace, pod, container, command, this.stdout, this.stderr, this.stdin, false, (status) => this.end({ status }));
+      this.socket = socket;
+      socket.addEventListener('close', () => this.end({ error: new Error(`the exec connection to pod ${pod} closed before the command reported its end`) }));
+    } catch (err: unknown) {
+      const error = err instanceof Error ? err : new Error(`exec in pod ${pod} failed to connect: ${String(err)}`);
+      this.end({ error });
+      throw error;
+    }
+  }
+
+  private end(outcome: { status: V1Status } | { error: Error }): void {
+    if (this.ended !== undefined) return;
+    this.ended = outcome;
+    for (const wake of this.waiters.splice(0)) wake();
+    for (const listener of this.closedListeners.splice(0)) listener();
+  }
+
+  /** A method, so that the compiler does not keep its narrowing of `ended` across an await. */
+  private outcome(): { status: V1Status } | { error: Error } | undefined {
+    return this.ended;
+  }
+
+  onClosed(listener: () => void): void {
+    if (this.ended !== undefined) listener();
+    else this.closedListeners.push(listener);
+  }
+
+  async send(stdin: Buffer, timeoutMs: number): Promise<ExecResult> {
+    if (this.sent) throw new Error(`the exec session to pod ${this.target.pod} was already used`);
+    this.sent = true;
+    if (this.ended !== undefined) {
+      this.close();
+      throw new Error(`the exec session to pod ${this.target.pod} ended before its input was sent`);
+    }
+    const timer = setTimeout(() => this.end({ error: new Error(`exec in pod ${this.target.pod} did not end within ${timeoutMs} ms`) }), timeoutMs);
+    try {
+      this.stdin.end(stdin);
+      await new Promise<void>((resolve) => (this.ended === undefined ? this.waiters.push(resolve) : resolve()));
+      const outcome = this.outcome();
+      if (outcome === undefined) throw new Error('unreachable: an exec session woke before it ended');
+      if ('error' in outcome) throw outcome.error;
+      return { status: outcome.status, stdout: this.stdout.bytes(), stderr: this.stderr.bytes() };
+    } finally {
+      clearTimeout(timer);
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.end({ error: new Error(`the exec session to pod ${this.target.pod} was closed`) });
+  }
+}
+
 export class PodExec {
   private readonly exec: Exec;
 
@@ -47,38 +149,17 @@ export class PodExec {
     this.exec = new Exec(kubeConfig);
   }
 
-  /**
-   * Resolves when the status callback fires (the command has ended; every output frame came
-   * before it). Rejects when the socket closes without a status (pod gone, API server lost) or
-   * the timeout passes.
-   */
+  /** Starts `target.command` and resolves once the connection is up; rejects if it cannot be. */
+  async open(target: ExecTarget): Promise<ExecSession> {
+    const session = new WebSocketExecSession(this.exec, target);
+    await session.connect();
+    return session;
+  }
+
+  /** Starts the command, gives it `stdin`, and resolves when it has ended (see ExecSession.send). */
   async run(request: ExecRequest): Promise<ExecResult> {
-    const stdout = new Collector();
-    const stderr = new Collector();
-    let settle: { resolve: (r: ExecResult) => void; reject: (e: Error) => void } | undefined;
-    const done = new Promise<ExecResult>((resolve, reject) => (settle = { resolve, reject }));
-    let finished = false;
-    const finish = (outcome: { status: V1Status } | { error: Error }): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      if ('error' in outcome) settle?.reject(outcome.error);
-      else settle?.resolve({ status: outcome.status, stdout: stdout.bytes(), stderr: stderr.bytes() });
-    };
-    const timer = setTimeout(() => finish({ error: new Error(`exec in pod ${request.pod} did not end within ${request.timeoutMs} ms`) }), request.timeoutMs);
-    const socket = await this.exec
-      .exec(request.namespace, request.pod, request.container, request.command, stdout, stderr, Readable.from([request.stdin]), false, (status) =>
-        finish({ status }),
-      )
-      .catch((err: unknown) => {
-        finish({ error: err instanceof Error ? err : new Error(`exec in pod ${request.pod} failed to connect: ${String(err)}`) });
-        return undefined;
-      });
-    socket?.addEventListener('close', () => finish({ error: new Error(`the exec connection to pod ${request.pod} closed before the command reported its end`) }));
-    try {
-      return await done;
-    } finally {
-      socket?.close();
-    }
+    const { stdin, timeoutMs, ...target } = request;
+    const session = await this.open(target);
+    return session.send(stdin, timeoutMs);
   }
 }

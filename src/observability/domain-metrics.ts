@@ -25,6 +25,8 @@ export interface DomainMetrics {
   claimMisses: Counter<'runtime'>;
   /** Claims lost to another claimer (409 on the resourceVersion-guarded label change). */
   claimConflicts: Counter<'runtime'>;
+  /** Warm runs by how their exec started: opened ahead in the idle pod, or at claim time. */
+  warmExecs: Counter<'runtime' | 'session'>;
 }
 
 /** Registers coderun's own metric families on `registry` (call once per registry). */
@@ -59,6 +61,12 @@ export function createDomainMetrics(registry: Registry): DomainMetrics {
       name: 'coderun_warm_pool_claim_conflicts_total',
       help: 'Claims of a warm pod lost to a concurrent claimer (resourceVersion conflict)',
       labelNames: ['runtime'],
+      registers,
+    }),
+    warmExecs: new Counter({
+      name: 'coderun_warm_exec_total',
+      help: 'Warm runs by how the job reached the runner: session="ahead" (an exec opened before the claim, runner already waiting) or "at-claim" (a new exec)',
+      labelNames: ['runtime', 'session'],
       registers,
     }),
   };

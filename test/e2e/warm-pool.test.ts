@@ -1,7 +1,8 @@
 import { eventually } from '../support/eventually.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { PodExec } from '../../src/kube/pod-exec.js';
+import { OperatorProcess, counterSum, installCodeRunResources } from '../support/operator-process.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS, isReady } from './warm-support.js';
 
 // A Runtime's warm pool as its administrator sees it: one Deployment of ready sandbox pods, the
@@ -71,7 +72,35 @@ describe('a Runtime with a warm pool', () => {
     expect(done.status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path: 'warm', podName, attempts: 1 });
     expect(done.status.tests?.[0]?.stdout).toBe('done\n');
     await eventually('the claimed pod to be deleted', async () => !(await runtime.pods()).some((p) => p.metadata?.name === podName), 30_000);
+    // The job went to a runner that had been waiting in the idle pod: no exec started at claim.
+    expect(counterSum(await operator!.metrics(), 'coderun_warm_exec_total', { runtime: runtime.name, session: 'ahead' })).toBe(1);
+    expect(counterSum(await operator!.metrics(), 'coderun_warm_exec_total', { runtime: runtime.name, session: 'at-claim' })).toBe(0);
   }, 150_000);
+
+  it('every idle pod has a runner waiting for a job in an exec; they end with the operator and come back with the next', async () => {
+    const exec = new PodExec(kc);
+    // The runner's processes in a pod: PID 1 (`runner idle`) and any `runner run` waiting on stdin.
+    const waitingRunners = async (pod: string): Promise<number> => {
+      const listed = await exec.run({
+        namespace: 'coderun-sandbox',
+        pod,
+        container: 'sandbox',
+        command: ['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done'],
+        stdin: Buffer.alloc(0),
+        timeoutMs: 10_000,
+      });
+      return listed.stdout.toString('utf8').split('\n').filter((line) => line.startsWith('/coderun/bin/runner run')).length;
+    };
+    const idleNames = async () => (await readyIdle()).map((p) => p.metadata?.name ?? '');
+    await eventually('one waiting runner in each idle pod', async () => {
+      const counts = await Promise.all((await idleNames()).map(waitingRunners));
+      return counts.length === 2 && counts.every((n) => n === 1);
+    }, 30_000);
+    await operator!.stop();
+    await eventually('no waiting runner left once the operator is gone', async () => (await Promise.all((await idleNames()).map(waitingRunners))).every((n) => n === 0), 30_000);
+    operator = await OperatorProcess.start(kc, { label: 'warm-pool' });
+    await eventually('a waiting runner again in each idle pod', async () => (await Promise.all((await idleNames()).map(waitingRunners))).every((n) => n === 1), 30_000);
+  }, 120_000);
 
   it('a new size scales the pool without a roll; new pod settings roll it', async () => {
     const before = new Set((await readyIdle()).map((p) => p.metadata?.name));

@@ -75,7 +75,7 @@ describe('claiming warm pool pods against a real API server', () => {
       // idle pod is left.
       for (let round = 0; round < 20; round++) {
         const start = await claimWarmPod(
-          { pods: { list: () => pods }, pool, metrics },
+          { pods: { list: () => pods }, sessions: { has: () => false }, pool, metrics },
           { run: { namespace: 'default', name: `run-${uid.slice(0, 8)}`, uid }, runtimeName: RUNTIME, attempt: 1, poolSpecHash: SPEC_HASH, waitedMs: 0, warmWaitMs: 0 },
         );
         if (start.kind === 'claimed') return start.pod.metadata?.name;

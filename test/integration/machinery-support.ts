@@ -1,4 +1,5 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { SharedConnectionKubeConfig } from '../../src/kube/kube-config.js';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
@@ -10,6 +11,7 @@ export class TcpProxy {
   private readonly server: Server;
   private readonly pairs = new Set<[Socket, Socket]>();
   private refusing = false;
+  private accepted = 0;
 
   constructor(private readonly target: { host: string; port: number }) {
     this.server = createServer((client) => this.accept(client));
@@ -52,12 +54,18 @@ export class TcpProxy {
     return this.pairs.size;
   }
 
+  /** Connections accepted since the proxy started. */
+  acceptedConnections(): number {
+    return this.accepted;
+  }
+
   async close(): Promise<void> {
     this.breakConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(client: Socket): void {
+    this.accepted++;
     if (this.refusing) {
       client.destroy();
       return;
@@ -77,8 +85,6 @@ export class TcpProxy {
   }
 }
 
-/** The test cluster's kubeconfig (KUBECONFIG, set by the integration globalSetup). */
-
 /** A copy of `kc` whose current cluster is reached through `proxy` on loopback, and the proxy. */
 export async function proxiedKubeConfig(kc: KubeConfig): Promise<{ kubeConfig: KubeConfig; proxy: TcpProxy }> {
   const cluster = kc.getCurrentCluster();
@@ -86,7 +92,7 @@ export async function proxiedKubeConfig(kc: KubeConfig): Promise<{ kubeConfig: K
   const server = new URL(cluster.server);
   const proxy = new TcpProxy({ host: server.hostname, port: Number(server.port || 443) });
   const port = await proxy.listen();
-  const proxied = new KubeConfig();
+  const proxied = new SharedConnectionKubeConfig();
   proxied.loadFromOptions({
     clusters: kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: `https://127.0.0.1:${port}` } : c)),
     users: kc.users,

@@ -14,7 +14,6 @@ import type { EventRecorder } from '../../kube/events.js';
 import { execExitCode, type PodExec } from '../../kube/pod-exec.js';
 import type { PoolApi } from '../../kube/pool-api.js';
 import type { ReferenceReader } from '../../kube/reference-reader.js';
-import type { RunStatusWriter } from '../../kube/run-status-writer.js';
 import type { SandboxApi } from '../../kube/sandbox-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import { codeRunLogger } from '../../observability/logger.js';
@@ -22,6 +21,7 @@ import type { Reconcile, ReconcileResult } from '../machinery/controller.js';
 import { poolSpecHashOf } from '../pool/pool-deployment.js';
 import { desiredPoolDeployment, type ObservedRuntime } from '../pool/pool-reconciler.js';
 import { claimWarmPod } from '../pool/warm-claim.js';
+import type { WarmSessions } from '../pool/warm-sessions.js';
 import { warmRunOutcome } from '../pool/warm-outcome.js';
 import { listReferences, resolveInputs } from './inputs.js';
 import { buildJobConfigMap } from './job-configmap.js';
@@ -30,7 +30,7 @@ import { buildJudgingRecord, decodeJudgingRecord, encodeJudgingRecord, judgeInpu
 import type { ResolvedLimits } from './limits.js';
 import { FINALIZER, runRef, runtimeNameOf, runView, type ObservedRun } from './observed-run.js';
 import { coldRunTimings, podView } from './observed-pod.js';
-import { planRun, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
+import { isTerminal, planRun, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
 import { coldRunOutcome } from './sandbox-outcome.js';
 import { jobConfigMapName, runSelector } from './sandbox-names.js';
 import { JUDGING_CONFIGMAP_KEY, SANDBOX_CONTAINER, buildSandboxPod, coldRunDeadlineSeconds, runnerRunCommand, type SandboxConfig } from './sandbox-pod.js';
@@ -53,7 +53,8 @@ export interface CodeRunReconcilerDeps {
   sandbox: SandboxApi;
   pool: PoolApi;
   exec: PodExec;
-  statusWriter: RunStatusWriter;
+  /** Execs opened ahead into idle pool pods; a claimed pod's is used instead of a new exec. */
+  sessions: WarmSessions;
   /** How long a run may wait for an idle pool pod before it takes the cold path. */
   warmWaitMs: number;
   references: ReferenceReader;
@@ -140,18 +141,27 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const runtimeName = runtimeNameOf(run);
     const at = now();
 
-    // Preparation reads references: only a run that has yet to start needs it.
-    const needsStart = !view.deleting && view.hasFinalizer && view.phase !== 'Completed' && view.phase !== 'Failed' && view.podName === undefined;
+    // Preparation reads references: only a run that has yet to start needs it (a new run starts in
+    // the same reconcile that adds its finalizer).
+    const needsStart = !view.deleting && view.phase !== 'Completed' && view.phase !== 'Failed' && view.podName === undefined;
     let prepared: Prepared | undefined = needsStart ? await prepare(run) : undefined;
     const validity: Validity = prepared?.kind === 'blocked' ? prepared.validity : { kind: 'valid' };
 
     let pod: V1Pod | undefined;
     if (view.podName !== undefined) {
-      // A cache miss right after the pod was created must not look like a lost pod: ask the API.
-      pod = deps.pods.get(`${deps.sandboxConfig.namespace}/${view.podName}`) ?? (await deps.sandbox.readPod(view.podName));
+      const cached = deps.pods.get(`${deps.sandboxConfig.namespace}/${view.podName}`);
+      if (isTerminal(view.phase)) {
+        // A finished run's pod is only ever deleted: the cache is enough, and a pod already being
+        // deleted needs no second delete.
+        pod = cached?.metadata?.deletionTimestamp === undefined ? cached : undefined;
+      } else {
+        // A cache miss right after the pod was created must not look like a lost pod: ask the API.
+        pod = cached ?? (await deps.sandbox.readPod(view.podName));
+      }
     }
 
-    const actions = planRun(view, validity, await observePod(pod, at), at, deps.plan);
+    const podSeen = await observePod(pod, at);
+    let actions = planRun(view, validity, podSeen, at, deps.plan);
     if (actions.length > 0) log.debug({ actions: actions.map((a) => a.type) }, 'reconcile plan');
 
     const identity: RunIdentity = { namespace: run.metadata.namespace, name: run.metadata.name, resourceVersion: run.metadata.resourceVersion };
@@ -166,12 +176,20 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
     };
 
+    if (actions[0]?.type === 'addFinalizer') {
+      const written = await deps.codeRuns.setFinalizers(identity, [...(run.metadata.finalizers ?? []), FINALIZER]);
+      wroteOver(key, identity.resourceVersion);
+      identity.resourceVersion = written;
+      // Plan again on what was just written instead of waiting for its watch event: in a burst
+      // that round trip through a busy API server costs more than a warm run.
+      actions = planRun({ ...view, hasFinalizer: true }, validity, podSeen, at, deps.plan);
+      if (actions.length > 0) log.debug({ actions: actions.map((a) => a.type) }, 'reconcile plan, finalizer added');
+    }
+
     for (const action of actions) {
       switch (action.type) {
         case 'addFinalizer':
-          await deps.codeRuns.setFinalizers(identity, [...(run.metadata.finalizers ?? []), FINALIZER]);
-          wroteOver(key, identity.resourceVersion);
-          break;
+          throw new Error('unreachable: the finalizer was added before the plan ran again');
         case 'removeFinalizer':
           await deps.codeRuns.setFinalizers(identity, (run.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
           wroteOver(key, identity.resourceVersion);
@@ -263,7 +281,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     if (podName === undefined) throw new Error('a claimed pool pod has no name');
     const claimedAt = now();
     const record: RunRecord = { path: 'warm', podName, attempts: attempt, startedAt: view.startedAt ?? claimedAt, observedGeneration: run.metadata.generation };
-    const runningVersion = await deps.statusWriter.patch(identity, buildRunningStatus({ ...record, now: claimedAt }));
+    const runningVersion = await deps.codeRuns.patchStatus(identity, buildRunningStatus({ ...record, now: claimedAt }));
     wroteOver(key, identity.resourceVersion);
     identity.resourceVersion = runningVersion;
     if (attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
@@ -271,14 +289,20 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
 
     const execStart = now();
     deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, execStart));
-    const result = await deps.exec.run({
-      namespace: deps.sandboxConfig.namespace,
-      pod: podName,
-      container: SANDBOX_CONTAINER,
-      command: runnerRunCommand(),
-      stdin: prepared.blobs.job,
-      timeoutMs: coldRunDeadlineSeconds(prepared.limits, prepared.judging.tests.length, deps.sandboxConfig) * 1000,
-    });
+    const timeoutMs = coldRunDeadlineSeconds(prepared.limits, prepared.judging.tests.length, deps.sandboxConfig) * 1000;
+    const session = deps.sessions.take(podName);
+    deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
+    const result =
+      session === undefined
+        ? await deps.exec.run({
+            namespace: deps.sandboxConfig.namespace,
+            pod: podName,
+            container: SANDBOX_CONTAINER,
+            command: runnerRunCommand(),
+            stdin: prepared.blobs.job,
+            timeoutMs,
+          })
+        : await session.send(prepared.blobs.job, timeoutMs);
     const finishedAt = now();
     deps.metrics.runExecutionSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(execStart, finishedAt));
     const outcome = warmRunOutcome({
@@ -294,7 +318,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       'warm run timings',
     );
     // One pod serves one run: it goes now, with whatever the run left in it.
-    await deps.sandbox.deleteAll(runSelector(runRef(run)));
+    await deps.pool.deletePod(podName);
   }
 
   async function collect(

@@ -6,6 +6,7 @@ import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 import { InformerCache, type CacheChange } from './informer-cache.js';
 import { listCollection } from './kube-list.js';
 import type { KubeObjectLike } from './object-key.js';
+import { connectionPerRequest } from '../../kube/kube-config.js';
 
 /** What to do when objects come and go. Handlers should only enqueue keys (see event-handlers). */
 export interface InformerHandlers<T> {
@@ -155,7 +156,10 @@ export class Informer<T extends KubeObjectLike> {
     const id = ++this.nextId;
     await previous?.informer.stop();
     if (this.stopSignal.signal.aborted) return superseded;
-    const { kubeConfig, path, labelSelector } = this.options;
+    const { path, labelSelector } = this.options;
+    // Lists and watches on connections of their own: a relist is the safety net for a connection
+    // gone silently dead, so it must not queue behind a shared one.
+    const kubeConfig = connectionPerRequest(this.options.kubeConfig);
     const informer = makeInformer<KubernetesObject>(
       kubeConfig,
       path,

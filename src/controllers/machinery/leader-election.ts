@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { LeaderElectionMetrics } from '../../observability/machinery-metrics.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { decideLease, timingProblem } from './lease-decision.js';
+import { connectionPerRequest } from '../../kube/kube-config.js';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -72,7 +73,8 @@ export class LeaderElector {
     if (problem) throw new Error(`leader election for lease ${options.namespace}/${options.name}: ${problem}`);
     this.options = options;
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
-    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    // Renewals on connections of their own: one stuck on a dead shared connection would lose the lease.
+    this.api = connectionPerRequest(options.kubeConfig).makeApiClient(CoordinationV1Api);
     this.clock = options.clock ?? realClock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ lease: `${options.namespace}/${options.name}`, identity: this.identity });
     this.leaseDurationSeconds = timing.leaseDurationSeconds;

@@ -49,6 +49,17 @@ describe('claimCandidates', () => {
   it.each(cases)('%s', (_name, pods, spread, expected) => {
     expect(names(claimCandidates(pods.map(pod), 'python3', HASH, spread))).toEqual(expected);
   });
+
+  const withSessions: Array<[string, string[], number, string[], string[]]> = [
+    ['pods with an exec opened ahead come first, each group in spread order', ['a', 'b', 'c', 'd'], 1, ['a', 'c'], ['c', 'a', 'b', 'd']],
+    ['no sessions: the spread order alone', ['a', 'b', 'c'], 1, [], ['b', 'c', 'a']],
+    ['every pod has one: the spread order alone', ['a', 'b', 'c'], 2, ['a', 'b', 'c'], ['c', 'a', 'b']],
+    ['a session on a pod that is not a candidate changes nothing', ['a', 'b'], 0, ['z'], ['a', 'b']],
+  ];
+  it.each(withSessions)('%s', (_name, podNames, spread, sessions, expected) => {
+    const has = (name: string) => sessions.includes(name);
+    expect(names(claimCandidates(podNames.map((name) => pod({ name })), 'python3', HASH, spread, has))).toEqual(expected);
+  });
 });
 
 describe('ownClaim', () => {

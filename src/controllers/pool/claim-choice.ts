@@ -8,14 +8,14 @@ function isReady(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-function isIdlePoolPodOf(pod: V1Pod, runtimeName: string): boolean {
+function isIdlePoolPod(pod: V1Pod): boolean {
   const labels = pod.metadata?.labels ?? {};
-  return (
-    labels[LABELS.component] === POOL_COMPONENT &&
-    labels[LABELS.runtime] === poolRuntimeLabel(runtimeName) &&
-    labels[POOL_LABELS.state] === 'idle' &&
-    pod.metadata?.deletionTimestamp === undefined
-  );
+  return labels[LABELS.component] === POOL_COMPONENT && labels[POOL_LABELS.state] === 'idle' && pod.metadata?.deletionTimestamp === undefined;
+}
+
+/** An idle, Ready pool pod of any Runtime: one a run could claim. */
+export function isClaimable(pod: V1Pod): boolean {
+  return isIdlePoolPod(pod) && isReady(pod);
 }
 
 /** Pool pods of a Runtime by state: what the Runtime's status and the pool metrics report. */
@@ -47,18 +47,33 @@ export function countPoolPods(pods: readonly V1Pod[], runtimeName: string, specH
 }
 
 /**
- * The idle, Ready pool pods of a Runtime in the order a claimer tries them. Concurrent claimers
- * Only pods of the current template (`specHash`) count: during a roll after an image change, the
- * old image's idle pods are not handed out. Concurrent claimers start at different places (`spread`, e.g. a hash of the run's UID), so that 20 runs arriving
- * together mostly try 20 different pods instead of all racing for the first one.
+ * The idle, Ready pool pods of a Runtime in the order a claimer tries them. Only pods of the
+ * current template (`specHash`) count: during a roll after an image change, the old image's idle
+ * pods are not handed out. Pods whose runner already waits in an exec opened ahead (`hasSession`)
+ * come first: their run skips the exec's start. Concurrent claimers start at different places
+ * (`spread`, e.g. a hash of the run's UID), so that 20 runs arriving together mostly try 20
+ * different pods instead of all racing for the first one.
  */
-export function claimCandidates(pods: readonly V1Pod[], runtimeName: string, specHash: string, spread: number): V1Pod[] {
+export function claimCandidates(
+  pods: readonly V1Pod[],
+  runtimeName: string,
+  specHash: string,
+  spread: number,
+  hasSession: (podName: string) => boolean = () => false,
+): V1Pod[] {
   const idle = pods
-    .filter((pod) => isIdlePoolPodOf(pod, runtimeName) && isReady(pod) && pod.metadata?.labels?.[POOL_LABELS.specHash] === specHash)
+    .filter(
+      (pod) =>
+        isClaimable(pod) &&
+        pod.metadata?.labels?.[LABELS.runtime] === poolRuntimeLabel(runtimeName) &&
+        pod.metadata.labels[POOL_LABELS.specHash] === specHash,
+    )
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   if (idle.length === 0) return [];
   const start = Math.abs(Math.trunc(spread)) % idle.length;
-  return [...idle.slice(start), ...idle.slice(0, start)];
+  const rotated = [...idle.slice(start), ...idle.slice(0, start)];
+  const ready = (pod: V1Pod): boolean => hasSession(pod.metadata?.name ?? '');
+  return [...rotated.filter(ready), ...rotated.filter((pod) => !ready(pod))];
 }
 
 /**

@@ -30,7 +30,15 @@ export interface PoolReconcilerDeps {
   metrics: DomainMetrics;
   sandboxConfig: SandboxConfig;
   logger: Logger;
+  now?: () => number;
 }
+
+/**
+ * A Runtime's status.pool is written at most this often: every claim and every replacement
+ * changes the counts, and in a burst one status write per change would load the API server the
+ * runs need. The reconcile after the interval writes the counts of that moment.
+ */
+const STATUS_MIN_INTERVAL_MS = 1000;
 
 const StatusPoolSchema = z.looseObject({ pool: RuntimeStatusSchema.shape.pool });
 
@@ -49,14 +57,18 @@ export function desiredPoolDeployment(runtime: ObservedRuntime | undefined, conf
 }
 
 export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
+  const now = deps.now ?? Date.now;
+  const lastStatusWrite = new Map<string, number>();
   return async (name) => {
     const runtime = deps.runtimes.get(name);
+    if (runtime === undefined) lastStatusWrite.delete(name);
     const desired = desiredPoolDeployment(runtime, deps.sandboxConfig);
     const observed = deps.deployments.get(`${deps.sandboxConfig.namespace}/${poolDeploymentName(name)}`);
     const counts = countPoolPods(deps.pods.list(), name, poolSpecHashOf(desired));
     for (const state of ['starting', 'idle', 'claimed'] as const) deps.metrics.poolPods.set({ runtime: name, state }, counts[state]);
     const actions = planPool({ runtimeExists: runtime !== undefined, desired, observed, counts, statusPool: statusPoolOf(runtime) });
     const log = deps.logger.child({ runtime: name });
+    let statusDueInMs: number | undefined;
     for (const action of actions) {
       switch (action.type) {
         case 'createDeployment':
@@ -71,10 +83,18 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
           log.info('removing the warm pool');
           await deps.api.deleteDeployment(action.name);
           break;
-        case 'writeStatus':
+        case 'writeStatus': {
+          const dueInMs = (lastStatusWrite.get(name) ?? -Infinity) + STATUS_MIN_INTERVAL_MS - now();
+          if (dueInMs > 0) {
+            statusDueInMs = dueInMs;
+            break;
+          }
           await deps.api.patchRuntimePool(name, action.pool);
+          lastStatusWrite.set(name, now());
           break;
+        }
       }
     }
+    return statusDueInMs === undefined ? undefined : { requeueAfterMs: statusDueInMs };
   };
 }

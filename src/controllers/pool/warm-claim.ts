@@ -27,6 +27,8 @@ export interface WarmClaimInput {
 
 export interface WarmClaimDeps {
   pods: { list(): V1Pod[] };
+  /** Pods whose runner already waits in an exec opened ahead: tried first. */
+  sessions: { has(podName: string): boolean };
   pool: PoolApi;
   metrics: DomainMetrics;
 }
@@ -40,7 +42,7 @@ export async function claimWarmPod(deps: WarmClaimDeps, input: WarmClaimInput): 
   const pods = deps.pods.list();
   const own = ownClaim(pods, input.run.uid, input.attempt);
   if (own !== undefined) return { kind: 'claimed', pod: own, fresh: false };
-  const candidates = input.poolSpecHash === undefined ? [] : claimCandidates(pods, input.runtimeName, input.poolSpecHash, spreadOf(input.run.uid));
+  const candidates = input.poolSpecHash === undefined ? [] : claimCandidates(pods, input.runtimeName, input.poolSpecHash, spreadOf(input.run.uid), (name) => deps.sessions.has(name));
   const path = chooseStartPath({ hasPool: input.poolSpecHash !== undefined, idle: candidates.length, waitedMs: input.waitedMs, warmWaitMs: input.warmWaitMs });
   if (path.kind === 'cold') {
     if (input.poolSpecHash !== undefined) deps.metrics.claimMisses.inc({ runtime: input.runtimeName });
