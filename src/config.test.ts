@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       workers: 16,
       statusOutputBytes: 4096,
       referenceGraceMs: 10_000,
-      podStartTimeoutMs: 120_000,
+      podStartTimeoutMs: 300_000,
       maxAttempts: 3,
       warmWaitMs: 0,
       userNamespaces: false,

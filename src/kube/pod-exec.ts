@@ -26,6 +26,14 @@ export interface ExecRequest extends ExecTarget {
   timeoutMs: number;
 }
 
+/**
+ * How long output may still arrive after the exit status. The API server relays the exec's
+ * streams (stdout, stderr, status) each on its own, so the status can overtake the last stdout
+ * bytes; the connection's close comes after all of them (seen under CPU starvation: a status of
+ * Success with an empty stdout). The close normally follows within milliseconds.
+ */
+const OUTPUT_AFTER_STATUS_MS = 5000;
+
 class Collector extends Writable {
   private readonly chunks: Buffer[] = [];
 
@@ -68,6 +76,7 @@ class WebSocketExecSession implements ExecSession {
   private readonly stderr = new Collector();
   private socket: { close(): void; addEventListener(type: 'close', listener: () => void): void } | undefined;
   private ended: { status: V1Status } | { error: Error } | undefined;
+  private status: V1Status | undefined;
   private readonly waiters: Array<() => void> = [];
   private readonly closedListeners: Array<() => void> = [];
   private sent = false;
@@ -82,20 +91,28 @@ class WebSocketExecSession implements ExecSession {
   }
 
   get open(): boolean {
-    return this.ended === undefined && this.socket !== undefined;
+    return this.ended === undefined && this.status === undefined && this.socket !== undefined;
   }
 
   async connect(): Promise<void> {
     const { namespace, pod, container, command } = this.target;
     try {
-      const socket = await this.exec.exec(namespace, pod, container, command, this.stdout, this.stderr, this.stdin, false, (status) => this.end({ status }));
+      const socket = await this.exec.exec(namespace, pod, container, command, this.stdout, this.stderr, this.stdin, false, (status) => this.statusArrived(status));
       this.socket = socket;
-      socket.addEventListener('close', () => this.end({ error: new Error(`the exec connection to pod ${pod} closed before the command reported its end`) }));
+      socket.addEventListener('close', () =>
+        this.end(this.status !== undefined ? { status: this.status } : { error: new Error(`the exec connection to pod ${pod} closed before the command reported its end`) }),
+      );
     } catch (err: unknown) {
       const error = err instanceof Error ? err : new Error(`exec in pod ${pod} failed to connect: ${String(err)}`);
       this.end({ error });
       throw error;
     }
+  }
+
+  /** The command ended; its output is complete once the connection closes (or after a bound). */
+  private statusArrived(status: V1Status): void {
+    this.status ??= status;
+    setTimeout(() => this.end({ status }), OUTPUT_AFTER_STATUS_MS).unref();
   }
 
   private end(outcome: { status: V1Status } | { error: Error }): void {
@@ -118,7 +135,7 @@ class WebSocketExecSession implements ExecSession {
   async send(stdin: Buffer, timeoutMs: number): Promise<ExecResult> {
     if (this.sent) throw new Error(`the exec session to pod ${this.target.pod} was already used`);
     this.sent = true;
-    if (this.ended !== undefined) {
+    if (!this.open) {
       this.close();
       throw new Error(`the exec session to pod ${this.target.pod} ended before its input was sent`);
     }

@@ -33,6 +33,13 @@ test("a running pod's logs can be read and exec into it runs commands", async ()
   const failing = await exec.run({ ...request, command: ['sh', '-c', 'echo oops >&2; exit 3'] });
   expect(execExitCode(failing.status)).toBe(3);
   expect(failing.stderr.toString()).toBe('oops\n');
+
+  // A command that prints and exits at once, 30 at a time: every byte arrives, though the API
+  // server may relay the exit status before the last of stdout.
+  const outputs = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => exec.run({ ...request, stdin: Buffer.alloc(0), command: ['sh', '-c', `head -c 65536 /dev/zero | tr '\\0' x; echo ${i}`] })),
+  );
+  outputs.forEach((out, i) => expect(out.stdout.toString()).toBe(`${'x'.repeat(65536)}${i}\n`));
 }, 90_000);
 
 test('a container over its memory limit is OOM-killed', async () => {
