@@ -9,6 +9,9 @@ export interface RunSample {
   finishedAtMs: number;
   verdict: string;
   path: string;
+  /** For a run that was not Accepted: its name, status message and first test's stderr. */
+  name?: string;
+  detail?: string;
 }
 
 export interface BurstSummary {

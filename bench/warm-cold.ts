@@ -67,7 +67,15 @@ function runtimeBody(name: string, pool: number | undefined): object {
 const RuntimeStatus = z.looseObject({ status: z.looseObject({ pool: z.object({ desired: z.number(), ready: z.number(), idle: z.number() }).optional() }).optional() });
 const RunEvent = z.looseObject({
   metadata: z.looseObject({ name: z.string() }),
-  status: z.looseObject({ phase: z.string().optional(), verdict: z.string().optional(), path: z.string().optional() }).optional(),
+  status: z
+    .looseObject({
+      phase: z.string().optional(),
+      verdict: z.string().optional(),
+      path: z.string().optional(),
+      message: z.string().optional(),
+      tests: z.array(z.looseObject({ exitCode: z.number().nullable().optional(), stderr: z.string().optional() })).optional(),
+    })
+    .optional(),
 });
 
 async function putRuntime(custom: CustomObjectsApi, body: object & { metadata: { name: string } }): Promise<void> {
@@ -136,6 +144,10 @@ async function burst(kc: KubeConfig, custom: CustomObjectsApi, path: Path, n: nu
         createdAtMs: createdAt - start,
         finishedAtMs: at - start,
         verdict: run.data.status?.verdict ?? phase,
+        // Every run is the same trivial program: anything but Accepted is a finding to look at.
+        ...(run.data.status?.verdict === 'Accepted'
+          ? {}
+          : { name, detail: `${run.data.status?.message ?? ''}; stderr: ${(run.data.status?.tests?.[0]?.stderr ?? '').slice(0, 500)}` }),
         path: run.data.status?.path ?? 'none',
       });
       if (done.size === n) allDone();
@@ -213,7 +225,13 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     settings: { pool: options.pool, workers: options.workers, program: 'python3: print the sum of two numbers read from stdin; one test with expected output' },
-    results: results.map(({ burst: n, path, summary, samples }) => ({ burst: n, path, ...summary, latenciesMs: samples.map((s) => Math.round(s.latencyMs)).sort((a, b) => a - b) })),
+    results: results.map(({ burst: n, path, summary, samples }) => ({
+      burst: n,
+      path,
+      ...summary,
+      latenciesMs: samples.map((s) => Math.round(s.latencyMs)).sort((a, b) => a - b),
+      notAccepted: samples.filter((s) => s.detail !== undefined).map((s) => ({ name: s.name, verdict: s.verdict, detail: s.detail })),
+    })),
   };
   writeFileSync(resolve(out, 'warm-cold.json'), `${JSON.stringify(record, null, 2)}\n`);
   const svg = latencyChartSvg(

@@ -29,17 +29,24 @@ export interface ExecRequest extends ExecTarget {
 /**
  * How long output may still arrive after the exit status. The API server relays the exec's
  * streams (stdout, stderr, status) each on its own, so the status can overtake the last stdout
- * bytes; the connection's close comes after all of them (seen under CPU starvation: a status of
- * Success with an empty stdout). The close normally follows within milliseconds.
+ * bytes; the connection's close comes after all of them (seen in bursts: a status of Success
+ * with an empty stdout). The close normally follows within milliseconds.
  */
 const OUTPUT_AFTER_STATUS_MS = 5000;
 
+/** Keeps every byte written to it, including bytes that come after the client ended it. */
 class Collector extends Writable {
   private readonly chunks: Buffer[] = [];
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this.chunks.push(chunk);
     done();
+  }
+
+  // The client ends stdout and stderr as soon as the status arrives, and a write after that
+  // would be refused: output that the status overtook must still be kept.
+  override end(..._args: unknown[]): this {
+    return this;
   }
 
   bytes(): Buffer {
