@@ -29,8 +29,12 @@ export function sessionReconciler(deps: SessionReconcilerDeps): Reconcile {
   return async (key) => {
     const [namespace = '', name = ''] = key.split('/');
     const pod = deps.pods.get(key);
-    const action = sessionAction({ claimable: pod !== undefined && isClaimable(pod), gone: pod === undefined || pod.metadata?.deletionTimestamp !== undefined }, deps.sessions.has(name));
-    if (pod === undefined) reopenBackoff.forget(key);
+    const gone = pod === undefined || pod.metadata?.deletionTimestamp !== undefined;
+    const action = sessionAction({ claimable: pod !== undefined && isClaimable(pod), gone, taken: deps.sessions.wasTaken(name) }, deps.sessions.has(name));
+    if (pod === undefined) {
+      reopenBackoff.forget(key);
+      deps.sessions.forget(name);
+    }
     if (action === 'close') deps.sessions.close(name);
     if (action !== 'open') return;
     const session = await deps.exec.open({ namespace, pod: name, container: SANDBOX_CONTAINER, command: runnerRunCommand() });

@@ -2,16 +2,17 @@ import type { ExecResult, ExecSession } from '../../kube/pod-exec.js';
 import { sessionAction, WarmSessions, type SessionAction } from './warm-sessions.js';
 
 describe('sessionAction', () => {
-  const cases: Array<[string, { claimable: boolean; gone: boolean }, boolean, SessionAction]> = [
+  const cases: Array<[string, { claimable: boolean; gone: boolean; taken?: boolean }, boolean, SessionAction]> = [
     ['a claimable pod without a session gets one', { claimable: true, gone: false }, false, 'open'],
     ['a claimable pod with a session keeps it', { claimable: true, gone: false }, true, 'keep'],
     ['a pod not Ready yet waits', { claimable: false, gone: false }, false, 'keep'],
     ['a claimed pod keeps its session for the run about to take it', { claimable: false, gone: false }, true, 'keep'],
+    ['a pod whose session a run took gets no other, though a stale cache shows it idle', { claimable: true, gone: false, taken: true }, false, 'keep'],
     ['a pod that is gone or deleting loses its session', { claimable: false, gone: true }, true, 'close'],
     ['a gone pod without a session: nothing to do', { claimable: false, gone: true }, false, 'keep'],
   ];
   it.each(cases)('%s', (_name, pod, hasSession, expected) => {
-    expect(sessionAction(pod, hasSession)).toBe(expected);
+    expect(sessionAction({ taken: false, ...pod }, hasSession)).toBe(expected);
   });
 });
 
@@ -66,6 +67,9 @@ describe('WarmSessions', () => {
     expect(store.take('p1')).toBeUndefined();
     expect(store.has('p1')).toBe(false);
     expect(session.closedByStore).toBe(false);
+    expect(store.wasTaken('p1')).toBe(true);
+    store.forget('p1');
+    expect(store.wasTaken('p1')).toBe(false);
   });
 
   it('a session that ended unused is dropped and reported; taking it gives nothing', () => {

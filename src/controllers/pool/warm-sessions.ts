@@ -10,15 +10,19 @@ export type SessionAction = 'open' | 'close' | 'keep';
 
 /**
  * A claimable pod (idle, Ready, not deleting) needs a session; a pod that is gone or deleting
- * needs none. A claimed pod keeps its session: the run that claimed it is about to take it.
+ * needs none. A claimed pod keeps its session: the run that claimed it is about to take it. A pod
+ * whose session was taken never gets another, even while a stale cache still shows it idle: its
+ * run is using it.
  */
-export function sessionAction(pod: { claimable: boolean; gone: boolean }, hasSession: boolean): SessionAction {
+export function sessionAction(pod: { claimable: boolean; gone: boolean; taken: boolean }, hasSession: boolean): SessionAction {
   if (pod.gone) return hasSession ? 'close' : 'keep';
-  return pod.claimable && !hasSession ? 'open' : 'keep';
+  return pod.claimable && !pod.taken && !hasSession ? 'open' : 'keep';
 }
 
 export class WarmSessions {
   private readonly sessions = new Map<string, ExecSession>();
+  /** Pods whose session a run took; forgotten when the pod is gone. */
+  private readonly taken = new Set<string>();
 
   /** The pod has a session that can still be sent to. */
   has(podName: string): boolean {
@@ -44,7 +48,18 @@ export class WarmSessions {
   take(podName: string): ExecSession | undefined {
     const session = this.sessions.get(podName);
     this.sessions.delete(podName);
+    if (session !== undefined) this.taken.add(podName);
     return session?.open === true ? session : undefined;
+  }
+
+  wasTaken(podName: string): boolean {
+    return this.taken.has(podName);
+  }
+
+  /** The pod is gone: nothing about it is kept. */
+  forget(podName: string): void {
+    this.close(podName);
+    this.taken.delete(podName);
   }
 
   close(podName: string): void {
@@ -56,6 +71,7 @@ export class WarmSessions {
   closeAll(): void {
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.taken.clear();
     for (const session of all) session.close();
   }
 
