@@ -38,6 +38,11 @@ export function sessionReconciler(deps: SessionReconcilerDeps): Reconcile {
     if (action === 'close') deps.sessions.close(name);
     if (action !== 'open') return;
     const session = await deps.exec.open({ namespace, pod: name, container: SANDBOX_CONTAINER, command: runnerRunCommand() });
+    // A run may have claimed the pod while the exec was opening (and started its own exec).
+    if (deps.sessions.wasTaken(name)) {
+      session.close();
+      return;
+    }
     deps.sessions.put(session, () => {
       const delayMs = reopenBackoff.when(key);
       deps.logger.debug({ pod: name, delayMs }, 'a warm exec session ended unused; opening another after a backoff');

@@ -104,6 +104,12 @@ describe('WarmSessions', () => {
     expect(unused()).toBe(0);
   });
 
+  it('a claim of a pod without a session marks it taken too, so an exec still opening for it is dropped', () => {
+    const store = new WarmSessions();
+    expect(store.take('p1')).toBeUndefined();
+    expect(store.wasTaken('p1')).toBe(true);
+  });
+
   it('a new session for the same pod replaces and closes the old one', () => {
     const store = new WarmSessions();
     const old = new FakeSession('p1');

@@ -21,7 +21,7 @@ export function sessionAction(pod: { claimable: boolean; gone: boolean; taken: b
 
 export class WarmSessions {
   private readonly sessions = new Map<string, ExecSession>();
-  /** Pods whose session a run took; forgotten when the pod is gone. */
+  /** Pods a run has claimed (and taken the session of, if there was one); forgotten when the pod is gone. */
   private readonly taken = new Set<string>();
 
   /** The pod has a session that can still be sent to. */
@@ -44,11 +44,14 @@ export class WarmSessions {
     });
   }
 
-  /** Hands the pod's open session to its one user and forgets it; undefined when there is none. */
+  /**
+   * Hands the pod's open session to the run that claimed the pod, and forgets it; undefined when
+   * there is none. Either way the pod is marked taken: no session is opened into it any more.
+   */
   take(podName: string): ExecSession | undefined {
     const session = this.sessions.get(podName);
     this.sessions.delete(podName);
-    if (session !== undefined) this.taken.add(podName);
+    this.taken.add(podName);
     return session?.open === true ? session : undefined;
   }
 
