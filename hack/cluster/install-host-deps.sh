@@ -5,10 +5,9 @@ set -euo pipefail
 
 packages=(openssl iproute2 util-linux python3)
 if [ "${1:-}" != "--api-only" ]; then
-  # containerd + crun (the OCI runtime; runc is containerd's dependency) + CNI plugins run the
-  # pods; iptables/ipset/conntrack serve kube-proxy and the NetworkPolicy enforcer; mmdebstrap,
-  # busybox-static and gcc build the local images.
-  packages+=(containerd runc crun containernetworking-plugins iptables ipset conntrack
+  # containerd + runc + CNI plugins run the pods; iptables/ipset/conntrack serve kube-proxy and
+  # the NetworkPolicy enforcer; mmdebstrap, busybox-static and gcc build the local images.
+  packages+=(containerd runc containernetworking-plugins iptables ipset conntrack
              mmdebstrap busybox-static gcc libc6-dev)
 fi
 

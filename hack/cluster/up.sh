@@ -167,9 +167,6 @@ write_node_configs() {
 }
 EOF
 
-  # crun, not runc, runs containers through containerd's runc shim: a C binary, it starts a
-  # container or an exec at about half runc's CPU (measured: exec 64 -> 41 ms of CPU), and a
-  # warm run's exec is on the critical path of a burst.
   # restrict_oom_score_adj: this machine lacks CAP_SYS_RESOURCE, so negative oom_score_adj
   # values (which containerd gives the pause container) would fail every sandbox.
   write_if_changed "$CONF_DIR/containerd.toml" <<EOF
@@ -188,7 +185,6 @@ state = "/run/containerd"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
-        BinaryName = "/usr/bin/crun"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN_DIR"
     conf_dir = "$CNI_CONF_DIR"
@@ -257,20 +253,7 @@ EOF
 
 containerd_ready() { ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; }
 
-# crun refuses a hybrid cgroup layout whose cgroup2 mount still holds controllers (these machines
-# leave hugetlb there, unused). Each such controller gets a v1 hierarchy of its own, like the others.
-cgroup_controllers_to_v1() {
-  local unified=/sys/fs/cgroup/unified controller
-  mountpoint -q "$unified" || return 0
-  for controller in $(cat "$unified/cgroup.controllers"); do
-    log "mounting the $controller cgroup controller as a v1 hierarchy (crun needs an empty cgroup2 mount)"
-    mkdir -p "/sys/fs/cgroup/$controller"
-    mount -t cgroup -o "$controller" cgroup "/sys/fs/cgroup/$controller"
-  done
-}
-
 start_containerd() {
-  cgroup_controllers_to_v1
   start_component containerd /usr/bin/containerd --config "$CONF_DIR/containerd.toml"
   wait_until 30 "containerd" containerd_ready
 }
