@@ -61,11 +61,17 @@ stop_component kube-apiserver 2
 stop_component etcd 2
 # A component whose pid file was lost (e.g. a crash between start and record) is still ours if
 # it runs one of the cluster's binaries with this checkout's .cluster paths on its command line.
+# Its firewall state goes with it: the cleanups in step 2 only knew the recorded binaries.
 for pid in $(pgrep -f -- "$CLUSTER_DIR/" || true); do
-  case $(basename "$(readlink "/proc/$pid/exe" 2>/dev/null)") in
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+  case $(basename "$exe") in
     etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kubelet | kube-proxy | containerd | netpol-enforcer)
-      log "stopping stray $(basename "$(readlink "/proc/$pid/exe")") (pid $pid)"
-      kill -KILL "$pid" 2>/dev/null || true ;;
+      log "stopping stray $(basename "$exe") (pid $pid)"
+      kill -KILL "$pid" 2>/dev/null || true
+      case $(basename "$exe") in
+        netpol-enforcer) "$exe" --cleanup || log "netpol-enforcer --cleanup failed (see above)" ;;
+        kube-proxy) "$exe" --cleanup --v=0 > /dev/null 2>&1 || true ;;
+      esac ;;
   esac
 done
 rm -rf "$ETCD_DATA_DIR"

@@ -55,12 +55,22 @@ finish() {
 # ---- a cluster of another checkout on the same ports? -----------------------------------------
 # E.g. CI's fresh clone on a machine where a developer's checkout left its cluster running:
 # that cluster is taken down with its own down.sh, since both cannot hold the same ports.
+# A cluster started from this same path whose pid files are gone (the checkout was deleted and
+# cloned again while its cluster ran) is a stray: this checkout's down.sh stops it.
 stop_foreign_cluster() {
-  local pid other
+  local pid other name
   for pid in $(ss -ltnpH 2>/dev/null | awk '$4 ~ /:(6443|2379|10250)$/' | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
     other=$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -o '/[^=]*/\.cluster/' | head -n1 || true)
     other=${other%/.cluster/*}
-    [ -n "$other" ] && [ "$other" != "$REPO_ROOT" ] || continue
+    [ -n "$other" ] || continue
+    if [ "$other" = "$REPO_ROOT" ]; then
+      for name in etcd kube-apiserver kubelet; do
+        [ "$(component_pid "$name" || true)" = "$pid" ] && continue 2
+      done
+      log "pid $pid, a cluster component started from this path but not recorded in $PID_DIR, holds the cluster's ports: stopping the strays with down.sh"
+      bash "$HERE/down.sh" >&2 || die "could not stop the stray cluster components"
+      return
+    fi
     [ -f "$other/hack/cluster/down.sh" ] \
       || die "port $(ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | head -n1) is held by pid $pid of a cluster in $other, which has no hack/cluster/down.sh; stop that process first"
     log "a cluster of another checkout ($other) holds the cluster's ports: stopping it with its down.sh"
