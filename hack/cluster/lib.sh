@@ -109,6 +109,8 @@ wait_until() {
 # Holds an exclusive lock on the cluster for the rest of the calling script, so that two
 # callers (e.g. parallel jest projects) never start components twice.
 take_cluster_lock() {
+  # up.sh calling down.sh (to stop strays of this path) already holds the lock on fd 9.
+  [ "${CODERUN_CLUSTER_LOCK_HELD:-}" = "$CLUSTER_DIR" ] && return 0
   mkdir -p "$CLUSTER_DIR"
   exec 9> "$CLUSTER_DIR/up.lock"
   if ! flock -n 9; then

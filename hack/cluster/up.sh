@@ -68,7 +68,7 @@ stop_foreign_cluster() {
         [ "$(component_pid "$name" || true)" = "$pid" ] && continue 2
       done
       log "pid $pid, a cluster component started from this path but not recorded in $PID_DIR, holds the cluster's ports: stopping the strays with down.sh"
-      bash "$HERE/down.sh" >&2 || die "could not stop the stray cluster components"
+      CODERUN_CLUSTER_LOCK_HELD=$CLUSTER_DIR bash "$HERE/down.sh" >&2 || die "could not stop the stray cluster components"
       return
     fi
     [ -f "$other/hack/cluster/down.sh" ] \
