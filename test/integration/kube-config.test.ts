@@ -2,8 +2,8 @@
 // keep-alive connection instead of paying a TCP and TLS handshake each, which @kubernetes/client-node
 // 2.0.1 does on its own (see src/kube/kube-config.ts). Counted at a TCP proxy in front of the real
 // API server.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { SharedConnectionKubeConfig } from '../../src/kube/kube-config.js';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { SharedConnectionKubeConfig, connectionPerRequest } from '../../src/kube/kube-config.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { proxiedKubeConfig, type TcpProxy } from './machinery-support.js';
 
@@ -42,9 +42,7 @@ describe('the KubeConfig the operator uses', () => {
 
   it('the library alone opens a connection per request (why the subclass exists: if this fails, drop it)', async () => {
     const { kubeConfig: shared, proxy } = await throughProxy();
-    const plain = new KubeConfig();
-    plain.loadFromOptions({ clusters: shared.clusters, users: shared.users, contexts: shared.contexts, currentContext: shared.currentContext });
-    const core = plain.makeApiClient(CoreV1Api);
+    const core = connectionPerRequest(shared).makeApiClient(CoreV1Api);
     for (let i = 0; i < 5; i++) await core.readNamespace({ name: 'default' });
     expect(proxy.acceptedConnections()).toBe(5);
   });

@@ -29,12 +29,14 @@ export function sessionReconciler(deps: SessionReconcilerDeps): Reconcile {
   return async (key) => {
     const [namespace = '', name = ''] = key.split('/');
     const pod = deps.pods.get(key);
-    const gone = pod === undefined || pod.metadata?.deletionTimestamp !== undefined;
-    const action = sessionAction({ claimable: pod !== undefined && isClaimable(pod), gone, taken: deps.sessions.wasTaken(name) }, deps.sessions.has(name));
     if (pod === undefined) {
+      // Gone: its session (if any) is closed and nothing about it is kept.
       reopenBackoff.forget(key);
       deps.sessions.forget(name);
+      return;
     }
+    const gone = pod.metadata?.deletionTimestamp !== undefined;
+    const action = sessionAction({ claimable: isClaimable(pod), gone, taken: deps.sessions.wasTaken(name) }, deps.sessions.has(name));
     if (action === 'close') deps.sessions.close(name);
     if (action !== 'open') return;
     const session = await deps.exec.open({ namespace, pod: name, container: SANDBOX_CONTAINER, command: runnerRunCommand() });
