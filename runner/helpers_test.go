@@ -2,13 +2,13 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -165,7 +165,8 @@ type result struct {
 type compileResult struct {
 	ExitCode        *int    `json:"exitCode"`
 	Signal          *int    `json:"signal"`
-	Output          string  `json:"output"`
+	Output          string  `json:"output"` // decoded from outputEncoding by decodeResult
+	OutputEncoding  string  `json:"outputEncoding"`
 	OutputTruncated bool    `json:"outputTruncated"`
 	CPUTimeMillis   int64   `json:"cpuTimeMillis"`
 	WallTimeMillis  int64   `json:"wallTimeMillis"`
@@ -179,8 +180,10 @@ type testResult struct {
 	CPUTimeMillis   int64   `json:"cpuTimeMillis"`
 	WallTimeMillis  int64   `json:"wallTimeMillis"`
 	MemoryKiB       int64   `json:"memoryKiB"`
-	Stdout          string  `json:"stdout"`
+	Stdout          string  `json:"stdout"` // decoded from stdoutEncoding by decodeResult
+	StdoutEncoding  string  `json:"stdoutEncoding"`
 	Stderr          string  `json:"stderr"`
+	StderrEncoding  string  `json:"stderrEncoding"`
 	StdoutTruncated bool    `json:"stdoutTruncated"`
 	StderrTruncated bool    `json:"stderrTruncated"`
 	LimitExceeded   *string `json:"limitExceeded"`
@@ -189,6 +192,7 @@ type testResult struct {
 // invocation is one finished `runner run`.
 type invocation struct {
 	result  result
+	raw     string // the result document as printed
 	stderr  string
 	elapsed time.Duration
 	maxRSS  int64 // the runner's own peak RSS, KiB
@@ -210,18 +214,52 @@ func runRaw(t *testing.T, workdir string, job []byte, extraArgs ...string) invoc
 		t.Fatalf("runner run failed: %v\nstderr: %s", err, stderr.String())
 	}
 	inv.maxRSS = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
-	if n := strings.Count(stdout.String(), "\n"); n != 1 || !strings.HasSuffix(stdout.String(), "\n") {
-		t.Fatalf("stdout must be exactly one JSON line, got %d lines: %q", n, stdout.String())
+	inv.raw = stdout.String()
+	inv.result = decodeResult(t, stdout.Bytes())
+	return inv
+}
+
+// decodeResult parses the runner's stdout as the contract says: exactly one JSON line, no
+// unknown fields, every output with its encoding, which it decodes in place.
+func decodeResult(t *testing.T, stdout []byte) result {
+	t.Helper()
+	if n := bytes.Count(stdout, []byte("\n")); n != 1 || !bytes.HasSuffix(stdout, []byte("\n")) {
+		t.Fatalf("stdout must be exactly one JSON line, got %d lines: %q", n, stdout)
 	}
-	dec := json.NewDecoder(&stdout)
+	dec := json.NewDecoder(bytes.NewReader(stdout))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&inv.result); err != nil {
-		t.Fatalf("result is not the contract's JSON: %v\n%s", err, stdout.String())
+	var res result
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("result is not the contract's JSON: %v\n%s", err, stdout)
 	}
-	if inv.result.Tests == nil {
+	if res.Tests == nil {
 		t.Fatalf("result.tests must be an array, never null")
 	}
-	return inv
+	if c := res.Compile; c != nil {
+		c.Output = decodeOutput(t, "compile.output", c.Output, c.OutputEncoding)
+	}
+	for i := range res.Tests {
+		r := &res.Tests[i]
+		r.Stdout = decodeOutput(t, "stdout of "+r.Name, r.Stdout, r.StdoutEncoding)
+		r.Stderr = decodeOutput(t, "stderr of "+r.Name, r.Stderr, r.StderrEncoding)
+	}
+	return res
+}
+
+func decodeOutput(t *testing.T, what, text, encoding string) string {
+	t.Helper()
+	switch encoding {
+	case "utf8":
+		return text
+	case "base64":
+		data, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			t.Fatalf("%s is not standard base64: %v", what, err)
+		}
+		return string(data)
+	}
+	t.Fatalf("%s has encoding %q, want \"utf8\" or \"base64\"", what, encoding)
+	return ""
 }
 
 // run runs a job document and returns the result.

@@ -203,10 +203,7 @@ func TestDefaultWorkdirComesFromTheEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res result
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := decodeResult(t, out)
 	if want := workdir + "\n" + workdir + " " + workdir + "\nhello"; len(res.Tests) != 1 || res.Tests[0].Stdout != want {
 		t.Fatalf("got %+v, want stdout %q", res, want)
 	}
@@ -223,9 +220,9 @@ func TestWithoutAWorkdirARemovedTemporaryOneIsUsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res result
-	if err := json.Unmarshal(out, &res); err != nil || len(res.Tests) != 1 {
-		t.Fatalf("result %s (%v)", out, err)
+	res := decodeResult(t, out)
+	if len(res.Tests) != 1 {
+		t.Fatalf("result %s", out)
 	}
 	dir := strings.TrimSpace(res.Tests[0].Stdout)
 	if filepath.Dir(dir) != tmp {

@@ -34,9 +34,8 @@ func TestInstallCopiesARunnerThatWorks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res result
-	if err := json.Unmarshal(out, &res); err != nil || len(res.Tests) != 1 || res.Tests[0].Stdout != "from the copy\n" {
-		t.Fatalf("the installed copy printed %s (%v)", out, err)
+	if res := decodeResult(t, out); len(res.Tests) != 1 || res.Tests[0].Stdout != "from the copy\n" {
+		t.Fatalf("the installed copy printed %s", out)
 	}
 }
 
@@ -143,9 +142,9 @@ func TestRunsAsPID1OfAPodWithItsOwnProc(t *testing.T) {
 	if err != nil {
 		t.Fatalf("runner as PID 1: %v", err)
 	}
-	var res result
-	if err := json.Unmarshal(out, &res); err != nil || len(res.Tests) != 1 {
-		t.Fatalf("result %s (%v)", out, err)
+	res := decodeResult(t, out)
+	if len(res.Tests) != 1 {
+		t.Fatalf("result %s", out)
 	}
 	r := res.Tests[0]
 	if num(r.ExitCode) != "0" || r.Stdout != "done\n" || r.LimitExceeded != nil {

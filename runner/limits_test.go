@@ -52,7 +52,7 @@ int main(void) {
 }
 
 // daemonC double-forks a grandchild into its own session (out of the program's process
-// group), records the grandchild's pid and start time, and then does what mainAction says.
+// group), prints the grandchild's pid on stderr, and then does what mainAction says.
 func daemonC(mainAction string) string {
 	return `
 #include <stdio.h>
@@ -60,34 +60,33 @@ func daemonC(mainAction string) string {
 #include <unistd.h>
 #include <sys/wait.h>
 int main(void) {
+	int fds[2];
+	pipe(fds);
 	pid_t child = fork();
 	if (child == 0) {
 		setsid();
 		if (fork() == 0) {
-			FILE *f = fopen("grandchild.pid", "w");
-			fprintf(f, "%d\n", getpid());
-			fclose(f);
+			pid_t self = getpid();
+			write(fds[1], &self, sizeof self);
 			for (;;) pause();
 		}
 		_exit(0);
 	}
 	waitpid(child, 0, 0);
-	while (access("grandchild.pid", F_OK) != 0) usleep(1000);
+	pid_t grandchild;
+	read(fds[0], &grandchild, sizeof grandchild);
+	fprintf(stderr, "grandchild %d\n", grandchild);
 	usleep(20000);
 	` + mainAction + `
 }`
 }
 
-// assertGrandchildGone reads the pid the grandchild recorded and checks it no longer runs.
-func assertGrandchildGone(t *testing.T, workdir string) {
+// assertGrandchildGone reads the pid the program reported and checks it no longer runs.
+func assertGrandchildGone(t *testing.T, r testResult) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(workdir, "grandchild.pid"))
-	if err != nil {
-		t.Fatalf("the grandchild did not start: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
+	var pid int
+	if _, err := fmt.Sscanf(r.Stderr, "grandchild %d", &pid); err != nil {
+		t.Fatalf("the grandchild did not start: stderr %q", r.Stderr)
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err == nil && strings.Contains(string(cmdline), "daemon") && !isZombie(pid) {
@@ -98,8 +97,7 @@ func assertGrandchildGone(t *testing.T, workdir string) {
 
 func TestWallTimeKillsTheWholeTreeIncludingADaemonizedGrandchild(t *testing.T) {
 	bin := compileC(t, "daemon_sleeper", daemonC(`for (;;) pause();`))
-	workdir := newWorkdir(t)
-	inv := run(t, workdir, singleTest([]string{bin}, "", defaultLimits().with("wallTimeMillis", 1000)))
+	inv := run(t, newWorkdir(t), singleTest([]string{bin}, "", defaultLimits().with("wallTimeMillis", 1000)))
 	r := inv.result.Tests[0]
 	if str(r.LimitExceeded) != "wallTime" {
 		t.Fatalf("limitExceeded = %s, want wallTime", str(r.LimitExceeded))
@@ -110,13 +108,12 @@ func TestWallTimeKillsTheWholeTreeIncludingADaemonizedGrandchild(t *testing.T) {
 	if num(r.Signal) != "9" {
 		t.Fatalf("signal = %s, want 9 (SIGKILL)", num(r.Signal))
 	}
-	assertGrandchildGone(t, workdir)
+	assertGrandchildGone(t, r)
 }
 
 func TestBackgroundProcessesDieWhenTheMainProcessExits(t *testing.T) {
 	bin := compileC(t, "daemon_leaver", daemonC(`puts("done"); return 0;`))
-	workdir := newWorkdir(t)
-	inv := run(t, workdir, singleTest([]string{bin}, "", defaultLimits().with("wallTimeMillis", 10000)))
+	inv := run(t, newWorkdir(t), singleTest([]string{bin}, "", defaultLimits().with("wallTimeMillis", 10000)))
 	r := inv.result.Tests[0]
 	if num(r.ExitCode) != "0" || r.LimitExceeded != nil || r.Stdout != "done\n" {
 		t.Fatalf("got exitCode %s limitExceeded %s stdout %q, want a clean exit printing done", num(r.ExitCode), str(r.LimitExceeded), r.Stdout)
@@ -124,7 +121,7 @@ func TestBackgroundProcessesDieWhenTheMainProcessExits(t *testing.T) {
 	if inv.elapsed > 3*time.Second {
 		t.Fatalf("the result took %v: the runner waited for the background process instead of killing it", inv.elapsed)
 	}
-	assertGrandchildGone(t, workdir)
+	assertGrandchildGone(t, r)
 }
 
 const touchMiBC = `
@@ -343,7 +340,10 @@ int main(void) {
 	return 0;
 }`)
 	workdir := newWorkdir(t)
-	inv := run(t, workdir, singleTest([]string{bin}, "", defaultLimits().with("fileSizeBytes", 1<<20)))
+	job := singleTest([]string{bin}, "", defaultLimits().with("fileSizeBytes", 1<<20))
+	// A job file stays after the test (what a test adds is removed), so its size can be seen.
+	job["files"] = []any{map[string]any{"path": "big.bin", "content": ""}}
+	inv := run(t, workdir, job)
 	r := inv.result.Tests[0]
 	if str(r.LimitExceeded) != "fileSize" || num(r.Signal) != strconv.Itoa(int(syscall.SIGXFSZ)) {
 		t.Fatalf("limitExceeded %s signal %s, want fileSize and SIGXFSZ", str(r.LimitExceeded), num(r.Signal))

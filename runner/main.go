@@ -3,7 +3,7 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -74,54 +74,57 @@ func dispatch(args []string) int {
 // runCommand always prints exactly one result document and exits 0 once it has, whatever
 // went wrong before; only a failure to write the result itself exits 1.
 func runCommand(args []string, stdin io.Reader, stdout io.Writer) int {
-	res := runJob(args, stdin)
-	doc, err := json.Marshal(res)
-	if err != nil {
-		doc, _ = json.Marshal(protocol.Failed(protocol.Result{}, "cannot encode the result: "+err.Error()))
+	out := protocol.NewResultWriter(stdout)
+	var message *string
+	if err := runJob(args, stdin, out); err != nil {
+		text := err.Error()
+		message = &text
 	}
-	if _, err := stdout.Write(append(doc, '\n')); err != nil {
+	if err := out.Finish(message); err != nil {
 		fmt.Fprintf(os.Stderr, "runner: cannot write the result: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func runJob(args []string, stdin io.Reader) (res protocol.Result) {
+// runJob returns a failure of the runner or of the job document, never of the program; the
+// results of the steps that ran before it are already written to out.
+func runJob(args []string, stdin io.Reader, out *protocol.ResultWriter) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(os.Stderr, "runner: internal error: %v\n", p)
-			res = protocol.Failed(protocol.Result{}, fmt.Sprintf("internal runner error: %v", p))
+			err = fmt.Errorf("internal runner error: %v", p)
 		}
 	}()
 	fs := flag.NewFlagSet("runner run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the error goes into the result instead
 	dirFlag := fs.String("workdir", "", "work directory (default $CODERUN_WORKDIR, else a new temporary directory)")
 	if err := fs.Parse(args); err != nil {
-		return protocol.Failed(protocol.Result{}, "bad arguments to runner run: "+err.Error()+"; usage: runner run [--workdir DIR] [FILE]")
+		return errors.New("bad arguments to runner run: " + err.Error() + "; usage: runner run [--workdir DIR] [FILE]")
 	}
 	if fs.NArg() > 1 {
-		return protocol.Failed(protocol.Result{}, "runner run takes at most one job file; usage: runner run [--workdir DIR] [FILE]")
+		return errors.New("runner run takes at most one job file; usage: runner run [--workdir DIR] [FILE]")
 	}
 	src := stdin
 	if fs.NArg() == 1 {
 		f, err := os.Open(fs.Arg(0))
 		if err != nil {
-			return protocol.Failed(protocol.Result{}, fmt.Sprintf("cannot open the job document: %v", err))
+			return fmt.Errorf("cannot open the job document: %v", err)
 		}
 		defer f.Close()
 		src = f
 	}
 	sb, err := sandbox.Prepare()
 	if err != nil {
-		return protocol.Failed(protocol.Result{}, err.Error())
+		return err
 	}
 	job, err := protocol.ReadJob(src)
 	if err != nil {
-		return protocol.Failed(protocol.Result{}, err.Error())
+		return err
 	}
 	dir, owned, err := workdir.Choose(*dirFlag)
 	if err != nil {
-		return protocol.Failed(protocol.Result{}, err.Error())
+		return err
 	}
 	if owned {
 		defer func() {
@@ -130,5 +133,5 @@ func runJob(args []string, stdin io.Reader) (res protocol.Result) {
 			}
 		}()
 	}
-	return execute.Execute(sb, job, dir)
+	return execute.Execute(sb, job, dir, out)
 }

@@ -53,11 +53,19 @@ int main(void) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
-	cmd.ExtraFiles = []*os.File{statusW}
+	// fd 4 is where the shim hands over its seccomp listener; this test has no use for it.
+	guard, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guardRunner, guardShim := os.NewFile(uintptr(guard[0]), "guard"), os.NewFile(uintptr(guard[1]), "guard")
+	defer guardRunner.Close()
+	cmd.ExtraFiles = []*os.File{statusW, guardShim}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	err = cmd.Run()
 	statusW.Close()
+	guardShim.Close()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
 		t.Fatalf("the program should have ended by killing its own group: %v\n%s", err, out.String())
 	}

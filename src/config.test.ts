@@ -16,15 +16,17 @@ describe('loadConfig', () => {
       userNamespaces: false,
       metricsPort: 8080,
       leaderElection: true,
+      manageNamespaces: true,
     });
   });
 
   test('values are read from the environment', () => {
-    const c = loadConfig({ CODERUN_WORKERS: '4', CODERUN_HOST_USERS: 'false', CODERUN_LEADER_ELECTION: 'false', CODERUN_WARM_WAIT_MS: '1500' });
+    const c = loadConfig({ CODERUN_WORKERS: '4', CODERUN_HOST_USERS: 'false', CODERUN_LEADER_ELECTION: 'false', CODERUN_WARM_WAIT_MS: '1500', CODERUN_MANAGE_NAMESPACES: 'false' });
     expect(c.workers).toBe(4);
     expect(c.warmWaitMs).toBe(1500);
     expect(c.userNamespaces).toBe(true);
     expect(c.leaderElection).toBe(false);
+    expect(c.manageNamespaces).toBe(false);
   });
 
   test.each([

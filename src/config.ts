@@ -24,6 +24,7 @@ const env = z.object({
   CODERUN_METRICS_PORT: int(0, 65_535, 8080),
   CODERUN_LEADER_ELECTION: bool(true),
   CODERUN_LEADER_ELECTION_NAMESPACE: z.string().min(1).default('coderun-system'),
+  CODERUN_MANAGE_NAMESPACES: bool(true),
   CODERUN_IDENTITY: z.string().min(1).default(`${hostname()}-${process.pid}`),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
@@ -52,6 +53,12 @@ export interface OperatorConfig {
   metricsPort: number;
   leaderElection: boolean;
   leaderElectionNamespace: string;
+  /**
+   * true: the operator creates the sandbox namespace (with its Pod Security labels and
+   * default-deny policy) and the Lease's namespace. false: an installer made them (the Helm
+   * chart), and the operator needs no rights on namespaces.
+   */
+  manageNamespaces: boolean;
   identity: string;
   logLevel: string;
 }
@@ -76,6 +83,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     metricsPort: e.CODERUN_METRICS_PORT,
     leaderElection: e.CODERUN_LEADER_ELECTION,
     leaderElectionNamespace: e.CODERUN_LEADER_ELECTION_NAMESPACE,
+    manageNamespaces: e.CODERUN_MANAGE_NAMESPACES,
     identity: e.CODERUN_IDENTITY,
     logLevel: e.LOG_LEVEL,
   };

@@ -10,8 +10,8 @@ const config = loadConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
 const kubeConfig = loadKubeConfig();
 
-if (config.leaderElection) {
-  // The Lease lives there; a chart creates the namespace, `npm start` on a bare cluster may not have.
+if (config.leaderElection && config.manageNamespaces) {
+  // The Lease lives there; `npm start` on a bare cluster may not have it (the chart makes it).
   await ensureNamespace(kubeConfig, config.leaderElectionNamespace).catch((err: unknown) =>
     logger.warn({ err, namespace: config.leaderElectionNamespace }, 'could not make sure the leader election namespace exists'),
   );

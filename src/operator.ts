@@ -1,7 +1,7 @@
 // Wires the operator together: caches, the CodeRun, pool and warm-session controllers, the orphan and stale
 // claim sweeps, leader election and the observability server. Only the leader reconciles; every replica serves /metrics and
 // /healthz, and /readyz once its caches (when leading) are synced.
-import type { KubeConfig, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OperatorConfig } from './config.js';
@@ -9,13 +9,13 @@ import { GROUP, VERSION } from './crds/common.js';
 import { FINALIZER, ObservedRunSchema, type ObservedRun } from './controllers/coderun/observed-run.js';
 import { orphanedRunUids, ownerRunKey } from './controllers/coderun/orphans.js';
 import { isTerminal } from './controllers/coderun/plan.js';
-import { codeRunReconciler } from './controllers/coderun/reconciler.js';
+import { codeRunReconciler, newExecutions } from './controllers/coderun/reconciler.js';
 import { LABELS, MANAGED_BY, runSelector } from './controllers/coderun/sandbox-names.js';
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderun/sandbox-pod.js';
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { Controller } from './controllers/machinery/controller.js';
 import { enqueueObject, enqueueOwner } from './controllers/machinery/event-handlers.js';
-import { controllerOwnerKey, labelOwnerKey, objectKey } from './controllers/machinery/object-key.js';
+import { labelOwnerKey, objectKey } from './controllers/machinery/object-key.js';
 import { staleClaims, type ClaimOwner } from './controllers/pool/claim-choice.js';
 import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './controllers/pool/pool-labels.js';
 import { poolReconciler } from './controllers/pool/pool-reconciler.js';
@@ -24,7 +24,7 @@ import { WarmSessions } from './controllers/pool/warm-sessions.js';
 import { Informer } from './controllers/machinery/informer.js';
 import { collectionPath } from './controllers/machinery/kube-list.js';
 import { LeaderElector } from './controllers/machinery/leader-election.js';
-import { API_VERSION, ObjectMetaSchema } from './crds/common.js';
+import { ObjectMetaSchema } from './crds/common.js';
 import { CodeRunApi } from './kube/coderun-api.js';
 import { EventRecorder } from './kube/events.js';
 import { PodExec } from './kube/pod-exec.js';
@@ -42,9 +42,7 @@ const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
 // Objects the controller only reads metadata and status of: checked loosely, typed by the client.
 const PodShape = z.looseObject({ metadata: ObjectMetaSchema });
 const PodSchema = z.custom<V1Pod>((value) => PodShape.safeParse(value).success, 'not a Pod');
-const DeploymentSchema = z.custom<V1Deployment>((value) => PodShape.safeParse(value).success, 'not a Deployment');
 const RuntimeObjectSchema = z.looseObject({ metadata: ObjectMetaSchema, spec: z.unknown(), status: z.unknown().optional() });
-const RUNTIME_OWNER = { group: API_VERSION.split('/')[0] ?? '', kind: 'Runtime', clusterScoped: true };
 /** Workers of the pool controller: its reconciles are short and touch one Runtime each. */
 const POOL_WORKERS = 2;
 /** Execs opened ahead at once: each starts a process in a pod, which costs CPU a burst may need. */
@@ -93,7 +91,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   async function lead(signal: AbortSignal): Promise<Leading> {
     const state: Leading = { synced: false, stop: async () => {} };
     leading = state;
-    await ensureSandboxNamespace(kubeConfig, config.sandboxNamespace);
+    if (config.manageNamespaces) await ensureSandboxNamespace(kubeConfig, config.sandboxNamespace);
     const informerCommon = { kubeConfig, metrics: machinery.informer, logger };
     const runs = new Informer<ObservedRun>({
       ...informerCommon,
@@ -114,18 +112,13 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       schema: PodSchema,
       labelSelector: `${LABELS.managedBy}=${MANAGED_BY}`,
     });
-    const deployments = new Informer({
-      ...informerCommon,
-      name: 'pool-deployments',
-      path: collectionPath({ group: 'apps', version: 'v1', plural: 'deployments', namespace: config.sandboxNamespace }),
-      schema: DeploymentSchema,
-      labelSelector: `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=${POOL_COMPONENT}`,
-    });
     const sandbox = new SandboxApi(kubeConfig, config.sandboxNamespace);
     const pool = new PoolApi(kubeConfig, config.sandboxNamespace);
     const exec = new PodExec(kubeConfig);
     const sessions = new WarmSessions();
-    const controller = new Controller({
+    // An execution's end enqueues its run (the controller is declared next; called only later).
+    const executions = newExecutions((key) => controller.queue.add(key));
+    const controller: Controller = new Controller({
       name: 'coderun',
       workers: config.workers,
       metrics: machinery,
@@ -139,6 +132,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         pool,
         exec,
         sessions,
+        executions,
         warmWaitMs: config.warmWaitMs,
         references: new ReferenceReader(kubeConfig),
         events: new EventRecorder(kubeConfig, 'coderun-operator', logger),
@@ -154,7 +148,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       workers: POOL_WORKERS,
       metrics: machinery,
       logger,
-      reconcile: poolReconciler({ runtimes, deployments, pods, api: pool, metrics: domain, sandboxConfig, logger }),
+      reconcile: poolReconciler({ runtimes, pods, api: pool, metrics: domain, sandboxConfig, logger }),
     });
     const sessionController: Controller = new Controller({
       name: 'warm-sessions',
@@ -167,7 +161,6 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     pods.addHandlers(enqueueOwner(sessionController.queue, (pod: V1Pod) => (pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? objectKey(pod) : undefined)));
     pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
     runtimes.addHandlers(enqueueObject(poolController.queue));
-    deployments.addHandlers(enqueueOwner(poolController.queue, (d: V1Deployment) => controllerOwnerKey(d, RUNTIME_OWNER)));
     pods.addHandlers(
       enqueueOwner(poolController.queue, (pod: V1Pod) =>
         pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? labelOwnerKey(pod, { nameLabel: LABELS.runtime }) : undefined,
@@ -191,8 +184,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       }
     };
     const sweep = async (atStart: boolean): Promise<void> => {
-      const children = [...pods.list().map((p) => p.metadata), ...(await sandbox.listConfigMaps(`${LABELS.managedBy}=${MANAGED_BY}`)).map((c) => c.metadata)];
-      for (const uid of orphanedRunUids(children, (key) => runs.get(key)?.metadata.uid)) {
+      for (const uid of orphanedRunUids(pods.list().map((p) => p.metadata), (key) => runs.get(key)?.metadata.uid)) {
         logger.info({ runUid: uid }, 'deleting sandbox objects of a run that no longer exists');
         await sandbox.deleteAll(runSelector({ uid }));
       }
@@ -207,10 +199,11 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         clearInterval(sweepTimer);
         await Promise.all([controller.stop(), poolController.stop(), sessionController.stop()]);
         sessions.closeAll();
-        await Promise.all([runs.stop(), runtimes.stop(), pods.stop(), deployments.stop()]);
+        executions.forgetAll();
+        await Promise.all([runs.stop(), runtimes.stop(), pods.stop()]);
       })());
     if (signal.aborted) return state;
-    await Promise.all([runs.start(), runtimes.start(), pods.start(), deployments.start()]);
+    await Promise.all([runs.start(), runtimes.start(), pods.start()]);
     await sweep(true);
     // Runs that lost their finalizer's protection while nobody led are reconciled like any other.
     logger.info({ runs: runs.list().length, finalizer: FINALIZER }, 'caches synced; reconciling');

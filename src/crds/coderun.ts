@@ -177,6 +177,13 @@ export type TestVerdict = (typeof TEST_VERDICTS)[number];
 
 const millis = z.number().int().min(0);
 
+// Program output is bytes; the status keeps what are not UTF-8 as base64, marked beside them.
+const outputEncoding = (field: string) =>
+  z
+    .enum(['base64'])
+    .optional()
+    .describe(`base64: ${field} is the base64 of bytes that are not UTF-8 text. Absent: ${field} is the text.`);
+
 export const TestStatusSchema = z.object({
   name: z.string(),
   verdict: z.enum(TEST_VERDICTS),
@@ -187,7 +194,9 @@ export const TestStatusSchema = z.object({
   wallTimeMillis: millis.optional(),
   memoryKiB: z.number().int().min(0).optional(),
   stdout: z.string().optional(),
+  stdoutEncoding: outputEncoding('stdout'),
   stderr: z.string().optional(),
+  stderrEncoding: outputEncoding('stderr'),
   truncated: z.boolean().optional().describe('stdout or stderr here is shorter than what the program wrote.'),
 });
 export type TestStatus = z.infer<typeof TestStatusSchema>;
@@ -196,6 +205,7 @@ export const CompileStatusSchema = z.object({
   exitCode: z.number().int().optional(),
   signal: z.number().int().optional(),
   output: z.string(),
+  outputEncoding: outputEncoding('output'),
   truncated: z.boolean().optional(),
   cpuTimeMillis: millis.optional(),
   wallTimeMillis: millis.optional(),

@@ -42,6 +42,36 @@ export const WarmPoolSchema = z.object({
 });
 export type WarmPool = z.infer<typeof WarmPoolSchema>;
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Set by the runner to the work directory: a Runtime cannot move them. */
+export const RESERVED_ENV_NAMES = ['HOME', 'TMPDIR'] as const;
+
+const RESERVED_ENV_MESSAGE = `${RESERVED_ENV_NAMES.join(' and ')} are set by the runner to the work directory; remove them from env`;
+
+export const EnvVarSchema = z
+  .object({
+    name: matching(z.string().min(1).max(128), ENV_NAME, 'an environment variable name holds letters, digits and "_", and does not start with a digit'),
+    value: z.string().max(4096),
+  })
+  .refine((e) => !(RESERVED_ENV_NAMES as readonly string[]).includes(e.name), { message: RESERVED_ENV_MESSAGE, path: ['name'] })
+  .meta({ 'x-kubernetes-validations': [{ rule: RESERVED_ENV_NAMES.map((n) => `self.name != '${n}'`).join(' && '), message: RESERVED_ENV_MESSAGE }] });
+
+/** Unique names, checked by the API server as a list map. */
+const envSchema = z
+  .array(EnvVarSchema)
+  .max(64)
+  .superRefine((env, ctx) => {
+    const seen = new Set<string>();
+    env.forEach((e, i) => {
+      if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `env names ${e.name} twice; keep one` });
+      seen.add(e.name);
+    });
+  })
+  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+  .describe(
+    'Environment of the compile step and the program, on top of the fixed set the runner gives (PATH, HOME and TMPDIR at the work directory, LANG=C.UTF-8); an entry overrides PATH or LANG. Nothing of the pod\'s own environment reaches the program.',
+  );
+
 export const RuntimeSpecSchema = z.object({
   image: z.string().min(1).max(1024).describe('Container image with the toolchain, e.g. python:3.12-slim.'),
   sourceFile: matching(z.string().min(1).max(255), RELATIVE_PATH, 'sourceFile must be a relative path such as "main.py"').describe(
@@ -55,6 +85,7 @@ export const RuntimeSpecSchema = z.object({
     .optional(),
   run: z.object({ command: commandSchema('Run command; the CodeRun args are appended') }),
   limits: RuntimeLimitsSchema,
+  env: envSchema.optional(),
   runtimeClassName: z.string().min(1).max(253).optional().describe('RuntimeClass of sandbox pods, e.g. gvisor.'),
   warmPool: WarmPoolSchema.optional(),
 });

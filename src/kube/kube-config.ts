@@ -6,10 +6,13 @@
 // request, so calls share keep-alive connections as client-go's do. Credentials that are headers
 // (tokens) are still applied per request; only the transport is shared.
 //
+// Every request also carries the AbortSignal of the reconcile it is made for (request-signal.ts).
+//
 // Long-lived and safety-net traffic (informer lists and watches, lease renewals) keeps a
 // connection of its own (connectionPerRequest): a relist exists for the case where a connection
 // went silently dead, so it must not wait behind one taken from the shared pool.
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { requestSignal } from './request-signal.js';
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
@@ -18,6 +21,8 @@ export class SharedConnectionKubeConfig extends KubeConfig {
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
+    const signal = requestSignal();
+    if (signal !== undefined) context.setSignal(signal);
     const fresh = context.getDispatcher();
     if (fresh === undefined) return;
     const key = `${this.getCurrentCluster()?.name ?? ''}\u0000${this.getCurrentUser()?.name ?? ''}`;

@@ -1,8 +1,7 @@
-// Runs commands in a pod's container through the API server's exec (websocket): either at once
-// with bytes on stdin (run), or opened ahead and given its stdin later (open, then send). An opened
-// session is a process already started in the container and waiting on stdin, so sending to it
-// costs no API round trip, no kubelet or container-runtime exec: the warm path opens one per idle
-// pool pod before any run needs it.
+// Runs commands in a pod's container through the API server's exec (websocket): opened, then
+// given its stdin (send). An opened session is a process already started in the container and
+// waiting on stdin, so sending to it costs no API round trip, no kubelet or container-runtime exec:
+// the warm path opens one per idle pool pod before any run needs it.
 import { PassThrough, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 
@@ -20,10 +19,18 @@ export interface ExecTarget {
   command: string[];
 }
 
-export interface ExecRequest extends ExecTarget {
-  stdin: Buffer;
+/** Bounds of one exec: a runner that misbehaves must cost neither unbounded time nor memory. */
+export interface ExecBounds {
   /** The exec is abandoned (and the socket closed) after this long. */
   timeoutMs: number;
+  /** The exec is abandoned once stdout or stderr has carried more than this (default 64 MiB). */
+  maxOutputBytes?: number;
+}
+
+const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+export interface ExecRequest extends ExecTarget, ExecBounds {
+  stdin: Buffer;
 }
 
 /**
@@ -34,12 +41,27 @@ export interface ExecRequest extends ExecTarget {
  */
 const OUTPUT_AFTER_STATUS_MS = 5000;
 
-/** Keeps every byte written to it, including bytes that come after the client ended it. */
+/**
+ * Keeps every byte written to it, including bytes that come after the client ended it, up to a
+ * bound: past it, `onOverflow` is called once and nothing more is kept.
+ */
 class Collector extends Writable {
   private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private limit = Infinity;
+  private onOverflow: () => void = () => {};
+
+  bound(maxBytes: number, onOverflow: () => void): void {
+    this.limit = maxBytes;
+    this.onOverflow = onOverflow;
+  }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.chunks.push(chunk);
+    if (this.size <= this.limit) {
+      this.size += chunk.length;
+      if (this.size > this.limit) this.onOverflow();
+      else this.chunks.push(chunk);
+    }
     done();
   }
 
@@ -68,9 +90,9 @@ export interface ExecSession {
   readonly open: boolean;
   /**
    * Writes `stdin`, closes it, and resolves with the command's status and output once it reports
-   * its end. Rejects when the connection closes without a status or `timeoutMs` passes. Once only.
+   * its end. Rejects when the connection closes without a status, or a bound is passed. Once only.
    */
-  send(stdin: Buffer, timeoutMs: number): Promise<ExecResult>;
+  send(stdin: Buffer, bounds: ExecBounds): Promise<ExecResult>;
   /** Closes the connection; the command sees its stdin end. */
   close(): void;
   /** Called once, when the session can no longer be sent to (ended, closed, failed). */
@@ -139,12 +161,16 @@ class WebSocketExecSession implements ExecSession {
     else this.closedListeners.push(listener);
   }
 
-  async send(stdin: Buffer, timeoutMs: number): Promise<ExecResult> {
+  async send(stdin: Buffer, bounds: ExecBounds): Promise<ExecResult> {
     if (this.sent) throw new Error(`the exec session to pod ${this.target.pod} was already used`);
     this.sent = true;
     if (!this.open) {
       this.close();
       throw new Error(`the exec session to pod ${this.target.pod} ended before its input was sent`);
+    }
+    const { timeoutMs, maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES } = bounds;
+    for (const [stream, collector] of [['stdout', this.stdout], ['stderr', this.stderr]] as const) {
+      collector.bound(maxOutputBytes, () => this.end({ error: new Error(`exec in pod ${this.target.pod} wrote more than ${maxOutputBytes} bytes to ${stream}`) }));
     }
     const timer = setTimeout(() => this.end({ error: new Error(`exec in pod ${this.target.pod} did not end within ${timeoutMs} ms`) }), timeoutMs);
     try {
@@ -182,8 +208,8 @@ export class PodExec {
 
   /** Starts the command, gives it `stdin`, and resolves when it has ended (see ExecSession.send). */
   async run(request: ExecRequest): Promise<ExecResult> {
-    const { stdin, timeoutMs, ...target } = request;
+    const { stdin, timeoutMs, maxOutputBytes, ...target } = request;
     const session = await this.open(target);
-    return session.send(stdin, timeoutMs);
+    return session.send(stdin, { timeoutMs, maxOutputBytes });
   }
 }

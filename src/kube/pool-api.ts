@@ -1,14 +1,5 @@
-// Writes for warm pools: the pool Deployment, claims of pool pods, and the Runtime's status.
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Deployment,
-  type V1Pod,
-} from '@kubernetes/client-node';
+// Writes for warm pools: pool pods (created, claimed, deleted), and the Runtime's status.
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { RuntimeStatus } from '../crds/runtime.js';
@@ -27,7 +18,6 @@ export interface ClaimRequest {
 const RuntimeObjectShape = z.looseObject({ metadata: z.looseObject({ name: z.string().optional(), uid: z.string().optional() }), spec: z.unknown() });
 
 export class PoolApi {
-  private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
 
@@ -35,29 +25,36 @@ export class PoolApi {
     kubeConfig: KubeConfig,
     readonly namespace: string,
   ) {
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
-  async createDeployment(body: V1Deployment): Promise<void> {
-    await createIfAbsent(() => this.apps.createNamespacedDeployment({ namespace: this.namespace, body }));
+  async createPod(body: V1Pod): Promise<void> {
+    await createIfAbsent(() => this.core.createNamespacedPod({ namespace: this.namespace, body }));
   }
 
-  /** Replaces the Deployment; `body.metadata.resourceVersion` makes a stale cache fail with 409. */
-  async replaceDeployment(body: V1Deployment): Promise<void> {
-    const name = body.metadata?.name ?? '';
-    await this.apps.replaceNamespacedDeployment({ name, namespace: this.namespace, body });
-  }
-
-  async deleteDeployment(name: string): Promise<void> {
-    await ignoreNotFound(() => this.apps.deleteNamespacedDeployment({ name, namespace: this.namespace }));
+  /**
+   * Deletes an unclaimed pool pod, only at the resourceVersion it was seen unclaimed at: a claim in
+   * between changed the version, and the delete fails with 409 instead of taking the pod from its
+   * run. False when the pod changed or is gone.
+   */
+  async deleteUnclaimedPod(name: string, resourceVersion: string): Promise<boolean> {
+    try {
+      await this.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0, body: { preconditions: { resourceVersion } } });
+      return true;
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 409 || code === 404) return false;
+      throw err;
+    }
   }
 
   /**
    * Claims a pool pod: one merge patch of its labels that carries the resourceVersion it was seen
    * idle at, so the API server applies it only if nobody changed the pod since. Of any number of
    * concurrent claimers exactly one wins; the others get 409 Conflict (or 404: already deleted).
+   * The same patch removes the pod's ownerReference to its Runtime: a claimed pod belongs to its
+   * run, and the garbage collector must not delete it with the Runtime.
    * Returns the claimed pod, or undefined when the claim was lost.
    */
   async claimPod(claim: ClaimRequest): Promise<V1Pod | undefined> {
@@ -66,7 +63,7 @@ export class PoolApi {
         {
           name: claim.podName,
           namespace: this.namespace,
-          body: { metadata: { resourceVersion: claim.resourceVersion, labels: claim.labels, annotations: claim.annotations } },
+          body: { metadata: { resourceVersion: claim.resourceVersion, labels: claim.labels, annotations: claim.annotations, ownerReferences: null } },
         },
         mergePatch,
       );

@@ -1,6 +1,6 @@
-// The sandbox namespace's objects: job ConfigMaps and sandbox pods, created under deterministic
-// names (AlreadyExists is success) and deleted by the run's label selector (every attempt at once).
-import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
+// The sandbox namespace's pods, created under deterministic names (AlreadyExists is success) and
+// deleted by the run's label selector (every attempt at once).
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { createIfAbsent, ignoreNotFound } from './api-errors.js';
 
 export interface PodWarning {
@@ -18,10 +18,6 @@ export class SandboxApi {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  async createConfigMap(body: V1ConfigMap): Promise<void> {
-    await createIfAbsent(() => this.core.createNamespacedConfigMap({ namespace: this.namespace, body }));
-  }
-
   async createPod(body: V1Pod): Promise<void> {
     await createIfAbsent(() => this.core.createNamespacedPod({ namespace: this.namespace, body }));
   }
@@ -31,21 +27,9 @@ export class SandboxApi {
     return ignoreNotFound(() => this.core.readNamespacedPod({ name, namespace: this.namespace }));
   }
 
-  async readConfigMap(name: string): Promise<V1ConfigMap | undefined> {
-    return ignoreNotFound(() => this.core.readNamespacedConfigMap({ name, namespace: this.namespace }));
-  }
-
-  /** The container's log, at most `limitBytes`: where the runner's result document is. */
-  async readLog(pod: string, container: string, limitBytes: number): Promise<string | undefined> {
-    return ignoreNotFound(() => this.core.readNamespacedPodLog({ name: pod, namespace: this.namespace, container, limitBytes }));
-  }
-
-  /** Deletes every pod and ConfigMap matching `labelSelector` (all attempts of one run). */
+  /** Deletes every pod matching `labelSelector` (all attempts of one run). */
   async deleteAll(labelSelector: string): Promise<void> {
-    await Promise.all([
-      this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, labelSelector, gracePeriodSeconds: 0 }),
-      this.core.deleteCollectionNamespacedConfigMap({ namespace: this.namespace, labelSelector }),
-    ]);
+    await this.core.deleteCollectionNamespacedPod({ namespace: this.namespace, labelSelector, gracePeriodSeconds: 0 });
   }
 
   /**
@@ -58,9 +42,5 @@ export class SandboxApi {
       .map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', at: new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).getTime() }))
       .sort((a, b) => a.at - b.at)
       .map(({ reason, message }) => ({ reason, message }));
-  }
-
-  async listConfigMaps(labelSelector: string): Promise<V1ConfigMap[]> {
-    return (await this.core.listNamespacedConfigMap({ namespace: this.namespace, labelSelector })).items;
   }
 }

@@ -1,9 +1,11 @@
 // Warm pool e2e helpers: test-only Runtimes with a pool, and the pool's objects as a user sees them.
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { GROUP, VERSION } from '../../src/crds/common.js';
+import type { CodeRunStatus } from '../../src/crds/coderun.js';
 import { RuntimeStatusSchema } from '../../src/crds/runtime.js';
-import { poolDeploymentName, poolPodsSelector } from '../../src/controllers/pool/pool-labels.js';
+import { LABELS, MANAGED_BY } from '../../src/controllers/coderun/sandbox-names.js';
+import { poolPodsSelector } from '../../src/controllers/pool/pool-labels.js';
 import { SANDBOX_NAMESPACE } from '../support/coderun-e2e.js';
 
 const runtimes = { group: GROUP, version: VERSION, plural: 'runtimes' };
@@ -14,7 +16,6 @@ export const SMALL_POOL_REQUESTS = { requests: { cpu: '10m', memory: '64Mi' } };
 
 export class PoolRuntime {
   private readonly custom: CustomObjectsApi;
-  private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
 
   constructor(
@@ -22,7 +23,6 @@ export class PoolRuntime {
     readonly name: string,
   ) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
@@ -42,13 +42,10 @@ export class PoolRuntime {
     return RuntimeObject.parse(await this.custom.getClusterCustomObject({ ...runtimes, name: this.name })).status;
   }
 
-  async deployment(): Promise<V1Deployment | undefined> {
-    try {
-      return await this.apps.readNamespacedDeployment({ name: poolDeploymentName(this.name), namespace: SANDBOX_NAMESPACE });
-    } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return undefined;
-      throw err;
-    }
+  /** Every sandbox pod, cold or pool, of any Runtime, not being deleted. */
+  async sandboxPods(): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace: SANDBOX_NAMESPACE, labelSelector: `${LABELS.managedBy}=${MANAGED_BY}` });
+    return list.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
   }
 
   /** Every pod of this Runtime's pool, idle or claimed, not being deleted. */
@@ -65,3 +62,24 @@ export class PoolRuntime {
 }
 
 export const isReady = (pod: V1Pod): boolean => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** The host uid a pod's processes run as. */
+export const uidOf = (pod: V1Pod): number | undefined => pod.spec?.securityContext?.runAsUser;
+
+/**
+ * What must be equal between a warm and a cold run of the same program: the verdict, and per test
+ * the verdict, exit code, signal and message (without the measurement that ends it). At a process
+ * limit the program may end by its own refused fork (an exit code) or by the runner's kill (signal
+ * 9), a race that is the same on both paths: there the limit named in the message is what counts.
+ */
+export function verdictEssentials(status: CodeRunStatus) {
+  return {
+    verdict: status.verdict,
+    compiled: status.compile?.exitCode,
+    tests: status.tests?.map((t) => {
+      const message = t.message?.replace(/ \((used|ran|peak) [^)]*\)$/, '');
+      const atProcessLimit = message?.includes('process limit') === true;
+      return { verdict: t.verdict, message, ...(atProcessLimit ? {} : { exitCode: t.exitCode, signal: t.signal }) };
+    }),
+  };
+}

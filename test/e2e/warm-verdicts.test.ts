@@ -2,7 +2,7 @@ import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, nodeAddress, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
 import type { CodeRunSpec, Verdict } from '../../src/crds/coderun.js';
-import { PoolRuntime, SMALL_POOL_REQUESTS } from './warm-support.js';
+import { PoolRuntime, SMALL_POOL_REQUESTS, verdictEssentials } from './warm-support.js';
 
 // The same programs on both paths: each case runs once on a Runtime with a warm pool and once on
 // an identical Runtime without one. Per-run limits inside a pool pod (sized for the Runtime's max)
@@ -122,19 +122,12 @@ describe('the same verdicts on the warm and the cold path', () => {
     }
   }, 120_000);
 
-  // Every case but the process limit, which differs by design without user namespaces: see the
-  // process limit test below.
-  const exact = Object.entries(cases).filter(([name]) => name !== 'processes-python');
-
-  it.each(exact)('%s: the warm run gets the cold run\'s verdict', (name, c) => {
+  it.each(Object.entries(cases))('%s: the warm run gets the cold run\'s verdict', (name, c) => {
     const warm = terminalRun(results, runName(name, 'warm')).status;
     const cold = terminalRun(results, runName(name, 'cold')).status;
     expect(warm).toMatchObject({ phase: 'Completed', verdict: c.verdict, path: 'warm', attempts: 1 });
     expect(cold).toMatchObject({ phase: 'Completed', verdict: c.verdict, path: 'cold', attempts: 1 });
-    // Messages end with what was measured ("(used 507 ms)"), which differs from run to run.
-    const essentials = (s: typeof warm) =>
-      s.tests?.map((t) => ({ verdict: t.verdict, exitCode: t.exitCode, signal: t.signal, message: t.message?.replace(/ \((used|ran|peak) [^)]*\)$/, '') }));
-    expect(essentials(warm)).toEqual(essentials(cold));
+    expect(verdictEssentials(warm)).toEqual(verdictEssentials(cold));
     expect(warm.podName).toMatch(new RegExp(`^pool-${RUNTIMES[c.language].warm}-`));
   });
 
@@ -148,20 +141,12 @@ describe('the same verdicts on the warm and the cold path', () => {
     expect(warm('network-refused-python').tests?.[0]?.stderr).toMatch(/PermissionError|Operation not permitted/);
   });
 
-  it('a process limit holds in a pool pod: the program never gets more than its 8 tasks', () => {
-    const warm = terminalRun(results, runName('processes-python', 'warm')).status;
-    const cold = terminalRun(results, runName('processes-python', 'cold')).status;
-    expect(cold.tests?.[0]?.message).toContain('process limit of 8');
-    // Pool pods of one Runtime share a host uid (one pod template) unless the cluster has user
-    // namespaces; RLIMIT_NPROC counts per uid, so the pool's other pods (a replacement starting
-    // meanwhile) may make fork() fail before the runner's own count reaches 8. Either way the
-    // program is stopped and judged RuntimeError, never allowed past its limit.
-    expect(warm).toMatchObject({ phase: 'Completed', verdict: 'RuntimeError', path: 'warm' });
-    const test = warm.tests?.[0];
-    const stoppedByRunner = test?.message?.includes('process limit of 8') === true;
-    const forkRefused = test?.exitCode === 1 && /BlockingIOError|Resource temporarily unavailable/.test(test.stderr ?? '');
-    expect(stoppedByRunner || forkRefused).toBe(true);
-    expect(test?.stdout).not.toContain('forked');
+  it('the process limit is exact in a pool pod: the runner stops the program at its 8 tasks, as in a cold pod', () => {
+    for (const path of ['warm', 'cold'] as const) {
+      const test = terminalRun(results, runName('processes-python', path)).status.tests?.[0];
+      expect(test?.message).toContain('process limit of 8');
+      expect(test?.stdout).not.toContain('forked');
+    }
   });
 
   it('every warm run deleted its pool pod; no claimed pod is left', async () => {

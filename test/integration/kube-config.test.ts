@@ -4,6 +4,7 @@
 // API server.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { SharedConnectionKubeConfig, connectionPerRequest } from '../../src/kube/kube-config.js';
+import { withRequestSignal } from '../../src/kube/request-signal.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { proxiedKubeConfig, type TcpProxy } from './machinery-support.js';
 
@@ -45,5 +46,17 @@ describe('the KubeConfig the operator uses', () => {
     const core = connectionPerRequest(shared).makeApiClient(CoreV1Api);
     for (let i = 0; i < 5; i++) await core.readNamespace({ name: 'default' });
     expect(proxy.acceptedConnections()).toBe(5);
+  });
+
+  it('cancels a request made for work whose AbortSignal fires (a reconcile of a stopping controller)', async () => {
+    const { core, proxy } = await throughProxy();
+    await core.readNamespace({ name: 'default' });
+    proxy.freezeConnections(); // the request would hang until a network timeout
+    const abort = new AbortController();
+    const started = Date.now();
+    const pending = withRequestSignal(abort.signal, () => core.readNamespace({ name: 'default' }));
+    setTimeout(() => abort.abort(new Error('controller shut down')), 200);
+    await expect(pending).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

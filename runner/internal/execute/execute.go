@@ -4,8 +4,6 @@ package execute
 
 import (
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"coderun.dev/runner/internal/protocol"
@@ -13,55 +11,57 @@ import (
 	"coderun.dev/runner/internal/workdir"
 )
 
-// Execute runs a validated job in dir. Failures of the runner itself (files that cannot be
-// written, a command that cannot be started) end the job with the result's error set.
-func Execute(sb *sandbox.Session, job protocol.Job, dir string) protocol.Result {
-	res := protocol.Result{Tests: []protocol.TestResult{}}
+// Execute runs a validated job in dir and writes the compile step's and each test's result to
+// out as soon as it has them. A returned error is a failure of the runner itself (files that
+// cannot be written, a command that cannot be started, leftovers that cannot be removed): it
+// ends the job, and the results written so far stand.
+func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.ResultWriter) error {
 	if err := workdir.WriteFiles(dir, job.Files); err != nil {
-		return protocol.Failed(res, err.Error())
+		return err
 	}
-	env := ProgramEnv(os.Environ(), dir)
+	env := ProgramEnv(dir, job.Env)
+	// What a step leaves in /tmp, /dev/shm or SysV IPC is removed after it, so that it neither
+	// counts against the next step's memory nor carries data over to it.
+	left := sb.Remember(dir, false)
 	if job.CompileCommand != nil {
-		out, err := sb.Run(sandbox.Spec{
+		o, err := sb.Run(sandbox.Spec{
 			Argv: job.CompileCommand, Dir: dir, Env: env, Limits: job.CompileLimits, MergeOutput: true,
 		})
 		if err != nil {
-			return protocol.Failed(res, fmt.Sprintf("compile command %q could not be started: %v", job.CompileCommand[0], err))
+			return fmt.Errorf("compile command %q could not be started: %v", job.CompileCommand[0], err)
 		}
-		res.Compile = compileResult(out)
-		if !res.Compile.Succeeded() {
-			return res
+		res := compileResult(o)
+		out.Compile(res)
+		if err := left.Sweep(); err != nil {
+			return fmt.Errorf("after the compile step: %v", err)
+		}
+		if !res.Succeeded() {
+			return nil
 		}
 	}
+	// The tests also find the work directory as the compile step left it: job files and the
+	// compiled program stay, anything a test adds goes.
+	left = sb.Remember(dir, true)
 	for _, t := range job.Tests {
-		out, err := sb.Run(sandbox.Spec{
+		o, err := sb.Run(sandbox.Spec{
 			Argv: job.RunCommand, Dir: dir, Env: env, Stdin: []byte(t.Stdin), Limits: job.Limits,
 		})
 		if err != nil {
-			return protocol.Failed(res, fmt.Sprintf("run command %q could not be started for test %q: %v", job.RunCommand[0], t.Name, err))
+			return fmt.Errorf("run command %q could not be started for test %q: %v", job.RunCommand[0], t.Name, err)
 		}
-		res.Tests = append(res.Tests, testResult(t.Name, out))
-	}
-	return res
-}
-
-// ProgramEnv is the runner's environment with HOME and TMPDIR pointed at the work directory:
-// in a sandbox pod it is the only writable place, and compilers need a temporary directory.
-func ProgramEnv(base []string, dir string) []string {
-	env := make([]string, 0, len(base)+2)
-	for _, kv := range base {
-		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "TMPDIR=") {
-			env = append(env, kv)
+		out.Test(testResult(t.Name, o))
+		if err := left.Sweep(); err != nil {
+			return fmt.Errorf("after test %q: %v", t.Name, err)
 		}
 	}
-	return append(env, "HOME="+dir, "TMPDIR="+dir)
+	return nil
 }
 
-func compileResult(o sandbox.Outcome) *protocol.CompileResult {
-	return &protocol.CompileResult{
+func compileResult(o sandbox.Outcome) protocol.CompileResult {
+	return protocol.CompileResult{
 		ExitCode:        o.ExitCode,
 		Signal:          o.Signal,
-		Output:          string(o.Stdout),
+		Output:          o.Stdout,
 		OutputTruncated: o.StdoutTruncated,
 		CPUTimeMillis:   millis(o.CPUTime),
 		WallTimeMillis:  millis(o.WallTime),
@@ -77,8 +77,8 @@ func testResult(name string, o sandbox.Outcome) protocol.TestResult {
 		CPUTimeMillis:   millis(o.CPUTime),
 		WallTimeMillis:  millis(o.WallTime),
 		MemoryKiB:       o.MemoryKiB,
-		Stdout:          string(o.Stdout),
-		Stderr:          string(o.Stderr),
+		Stdout:          o.Stdout,
+		Stderr:          o.Stderr,
 		StdoutTruncated: o.StdoutTruncated,
 		StderrTruncated: o.StderrTruncated,
 		LimitExceeded:   optional(o.LimitExceeded),

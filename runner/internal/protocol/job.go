@@ -58,6 +58,7 @@ type Job struct {
 	Tests          []Test
 	Limits         Limits
 	CompileLimits  Limits
+	Env            []EnvVar // added to the runner's fixed environment, in order
 }
 
 type wireFile struct {
@@ -91,6 +92,7 @@ type wireJob struct {
 	Tests         []wireTest  `json:"tests"`
 	Limits        *wireLimits `json:"limits"`
 	CompileLimits *wireLimits `json:"compileLimits"`
+	Env           []wireEnv   `json:"env"`
 }
 
 // ReadJob reads a whole job document, gunzipping it first when it starts with the gzip magic
@@ -192,6 +194,9 @@ func (w wireJob) validate() (Job, error) {
 		if job.CompileLimits, err = w.CompileLimits.validate("compileLimits"); err != nil {
 			return Job{}, err
 		}
+	}
+	if job.Env, err = validateEnv(w.Env); err != nil {
+		return Job{}, err
 	}
 	return job, nil
 }

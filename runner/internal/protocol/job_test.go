@@ -94,3 +94,40 @@ func TestReadJobRefusesOversizeDocumentsAndGzipBombs(t *testing.T) {
 		t.Fatalf("error = %v, want the size limit", err)
 	}
 }
+
+func TestParseJobReadsTheEnvironment(t *testing.T) {
+	doc := `{"run": {"command": ["./main"]}, "limits": ` + validLimits + `,
+	 "env": [{"name": "PATH", "value": "/opt/bin:/usr/bin"}, {"name": "_OPT2", "value": ""}]}`
+	job, err := ParseJob([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []EnvVar{{"PATH", "/opt/bin:/usr/bin"}, {"_OPT2", ""}}
+	if len(job.Env) != 2 || job.Env[0] != want[0] || job.Env[1] != want[1] {
+		t.Fatalf("env = %+v, want %+v", job.Env, want)
+	}
+}
+
+func TestParseJobRejectsBadEnvironments(t *testing.T) {
+	cases := []struct{ name, env, errPart string }{
+		{"no name", `[{"value": "x"}]`, "env[0].name is missing"},
+		{"no value", `[{"name": "A"}]`, "env[0].value is missing"},
+		{"digit first", `[{"name": "1A", "value": ""}]`, `env[0].name "1A" is not a variable name`},
+		{"equals sign", `[{"name": "A=B", "value": ""}]`, "not a variable name"},
+		{"empty name", `[{"name": "", "value": ""}]`, "not a variable name"},
+		{"duplicate", `[{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]`, `env[1].name "A" is also the name of env[0]`},
+		{"HOME", `[{"name": "HOME", "value": "/root"}]`, `env[0].name "HOME" is set by the runner`},
+		{"TMPDIR", `[{"name": "TMPDIR", "value": "/tmp"}]`, `"TMPDIR" is set by the runner`},
+		{"NUL in value", `[{"name": "A", "value": "a\u0000b"}]`, "NUL"},
+		{"unknown field", `[{"name": "A", "value": "", "secret": true}]`, `unknown field "secret"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := `{"run": {"command": ["./main"]}, "limits": ` + validLimits + `, "env": ` + c.env + `}`
+			_, err := ParseJob([]byte(doc))
+			if err == nil || !strings.Contains(err.Error(), c.errPart) {
+				t.Fatalf("error = %v, want one containing %q", err, c.errPart)
+			}
+		})
+	}
+}

@@ -1,5 +1,13 @@
 package protocol
 
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
 // Limit names reported in limitExceeded. They are part of the contract with the operator.
 const (
 	LimitCPUTime   = "cpuTime"
@@ -10,18 +18,12 @@ const (
 	LimitProcesses = "processes"
 )
 
-// Result is the document `runner run` prints on stdout. See PROTOCOL.md.
-type Result struct {
-	Compile *CompileResult `json:"compile"`
-	Tests   []TestResult   `json:"tests"`
-	Error   *string        `json:"error"`
-}
-
-// CompileResult reports the compile step; output is stdout and stderr merged.
+// CompileResult reports the compile step; output is stdout and stderr merged. The output is
+// written by ResultWriter as "output" and "outputEncoding", after the other fields.
 type CompileResult struct {
 	ExitCode        *int    `json:"exitCode"`
 	Signal          *int    `json:"signal"`
-	Output          string  `json:"output"`
+	Output          []byte  `json:"-"`
 	OutputTruncated bool    `json:"outputTruncated"`
 	CPUTimeMillis   int64   `json:"cpuTimeMillis"`
 	WallTimeMillis  int64   `json:"wallTimeMillis"`
@@ -33,7 +35,8 @@ func (c *CompileResult) Succeeded() bool {
 	return c.ExitCode != nil && *c.ExitCode == 0 && c.Signal == nil && c.LimitExceeded == nil
 }
 
-// TestResult reports one run of the program on one test's stdin.
+// TestResult reports one run of the program on one test's stdin. Stdout and stderr are
+// written by ResultWriter with their encodings, after the other fields.
 type TestResult struct {
 	Name            string  `json:"name"`
 	ExitCode        *int    `json:"exitCode"`
@@ -41,18 +44,92 @@ type TestResult struct {
 	CPUTimeMillis   int64   `json:"cpuTimeMillis"`
 	WallTimeMillis  int64   `json:"wallTimeMillis"`
 	MemoryKiB       int64   `json:"memoryKiB"`
-	Stdout          string  `json:"stdout"`
-	Stderr          string  `json:"stderr"`
+	Stdout          []byte  `json:"-"`
+	Stderr          []byte  `json:"-"`
 	StdoutTruncated bool    `json:"stdoutTruncated"`
 	StderrTruncated bool    `json:"stderrTruncated"`
 	LimitExceeded   *string `json:"limitExceeded"`
 }
 
-// Failed builds the result for a runner failure, keeping whatever was already measured.
-func Failed(partial Result, message string) Result {
-	partial.Error = &message
-	if partial.Tests == nil {
-		partial.Tests = []TestResult{}
+// ResultWriter streams the result document that `runner run` prints (see PROTOCOL.md): the
+// compile step, each test as it finishes, then the error. The runner thus holds one run's
+// output at a time, and each output goes from its capture to stdout without a copy of the
+// document being built.
+type ResultWriter struct {
+	w       *bufio.Writer
+	started bool // `{"compile":...,"tests":[` is written
+	tests   int
+}
+
+func NewResultWriter(w io.Writer) *ResultWriter {
+	return &ResultWriter{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// Compile writes the compile step's result. It must come before any test.
+func (r *ResultWriter) Compile(c CompileResult) {
+	if r.started {
+		panic("protocol: the compile result must be written before any test")
 	}
-	return partial
+	r.started = true
+	r.w.WriteString(`{"compile":`)
+	r.object(c, output{"output", c.Output})
+	r.w.WriteString(`,"tests":[`)
+}
+
+// Test writes one test's result.
+func (r *ResultWriter) Test(t TestResult) {
+	r.start()
+	if r.tests > 0 {
+		r.w.WriteByte(',')
+	}
+	r.tests++
+	r.object(t, output{"stdout", t.Stdout}, output{"stderr", t.Stderr})
+}
+
+// Finish writes the error (nil for none), ends the document with a newline and flushes it.
+// It returns the first error writing met.
+func (r *ResultWriter) Finish(message *string) error {
+	r.start()
+	r.w.WriteString(`],"error":`)
+	r.value(message)
+	r.w.WriteString("}\n")
+	return r.w.Flush()
+}
+
+func (r *ResultWriter) start() {
+	if !r.started {
+		r.started = true
+		r.w.WriteString(`{"compile":null,"tests":[`)
+	}
+}
+
+type output struct {
+	name string
+	data []byte
+}
+
+// object writes the JSON object of fields followed by each output and its encoding.
+func (r *ResultWriter) object(fields any, outputs ...output) {
+	obj := r.encode(fields)
+	r.w.Write(bytes.TrimSuffix(obj, []byte("}")))
+	for _, o := range outputs {
+		enc := OutputEncoding(o.data)
+		fmt.Fprintf(r.w, `,"%s":`, o.name)
+		_ = writeOutput(r.w, o.data, enc) // a failed write stays in r.w and Finish reports it
+		fmt.Fprintf(r.w, `,"%sEncoding":"%s"`, o.name, enc)
+	}
+	r.w.WriteByte('}')
+}
+
+func (r *ResultWriter) value(v any) { r.w.Write(r.encode(v)) }
+
+// encode is json.Marshal without HTML escaping, which would blow "<" up into six bytes.
+func (r *ResultWriter) encode(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("protocol: cannot encode %T: %v", v, err)) // plain structs always encode
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

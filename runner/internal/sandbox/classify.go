@@ -11,6 +11,7 @@ import (
 type runFacts struct {
 	killedFor string // the limit the runner killed the tree for, or ""
 	signal    *int
+	oomKilled bool // the kernel's OOM killer killed a process of the program (memoryMeter)
 	cpu       time.Duration
 	memoryKiB int64
 	limits    protocol.Limits
@@ -18,11 +19,13 @@ type runFacts struct {
 
 // limitExceeded names the limit a run went over, or "" for none. A limit that is a cause
 // (memory, output, processes, file size) wins over the time limits a starved or blocked
-// program then also runs into.
+// program then also runs into. An OOM kill means the container's memory ran out: memory.
 func limitExceeded(f runFacts) string {
 	switch {
 	case f.killedFor == protocol.LimitMemory || f.killedFor == protocol.LimitOutput || f.killedFor == protocol.LimitProcesses:
 		return f.killedFor
+	case f.oomKilled:
+		return protocol.LimitMemory
 	case f.signal != nil && *f.signal == int(syscall.SIGXFSZ):
 		return protocol.LimitFileSize
 	case f.memoryKiB > f.limits.MemoryMiB*1024:

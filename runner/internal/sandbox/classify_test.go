@@ -29,6 +29,9 @@ func TestLimitExceeded(t *testing.T) {
 		{"RLIMIT_CPU signal", runFacts{signal: sig(syscall.SIGXCPU)}, protocol.LimitCPUTime},
 		{"finished just past the CPU limit", runFacts{cpu: 1001 * time.Millisecond}, protocol.LimitCPUTime},
 		{"segfault is no limit", runFacts{signal: sig(syscall.SIGSEGV)}, ""},
+		{"OOM killer", runFacts{oomKilled: true, signal: sig(syscall.SIGKILL)}, protocol.LimitMemory},
+		{"OOM killer while the wall time ran out", runFacts{oomKilled: true, killedFor: protocol.LimitWallTime}, protocol.LimitMemory},
+		{"killed for output before the OOM killer came", runFacts{oomKilled: true, killedFor: protocol.LimitOutput}, protocol.LimitOutput},
 	}
 	for _, c := range cases {
 		c.f.limits = lim

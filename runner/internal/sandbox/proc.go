@@ -13,12 +13,8 @@ import (
 
 // procStat is what one /proc/PID/stat line tells about a process.
 type procStat struct {
-	ppid      int
-	startTime uint64 // clock ticks after boot: with the pid, names one process for good
-	cpuTicks  uint64 // utime+stime of the process plus cutime+cstime of its reaped children
-	threads   int64
-	rssPages  int64
-	state     byte
+	cpuTicks uint64 // utime+stime of the process plus cutime+cstime of its reaped children
+	threads  int64
 }
 
 // parseProcStat parses the content of /proc/PID/stat. The command name is in parentheses and
@@ -43,13 +39,8 @@ func parseProcStat(line []byte) (procStat, error) {
 		}
 		vals[n] = v
 	}
-	rss, err := strconv.ParseInt(string(fields[24-3]), 10, 64)
-	if err != nil {
-		return procStat{}, fmt.Errorf("stat field 24: %v", err)
-	}
 	s.cpuTicks = vals[14] + vals[15] + vals[16] + vals[17]
 	s.threads = int64(vals[20])
-	s.rssPages = rss
 	return s, nil
 }
 
@@ -83,30 +74,53 @@ func childrenOf(pid int) []int {
 	return kids
 }
 
-// readHWMKiB reads VmHWM, the peak RSS of the process's current memory (since its exec).
-func readHWMKiB(pid int) int64 {
+// procMemory is what /proc/PID/status tells about a process's memory, in KiB.
+type procMemory struct {
+	// rssKiB is resident memory that is not shared memory: anonymous and file-backed pages
+	// (RssAnon + RssFile).
+	rssKiB int64
+	// shmemKiB is the shared memory (tmpfs, memfd, SysV, MAP_SHARED|MAP_ANONYMOUS) it has
+	// mapped (RssShmem). Shared memory is counted per object, not per mapping, elsewhere.
+	shmemKiB int64
+	// hwmKiB is VmHWM, the peak of all three since the exec.
+	hwmKiB int64
+}
+
+// readProcMemory reads a process's memory; ok is false when it is gone or a zombie, which
+// has no memory left.
+func readProcMemory(pid int) (m procMemory, ok bool) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0
+		return procMemory{}, false
 	}
-	_, rest, ok := bytes.Cut(data, []byte("\nVmHWM:"))
-	if !ok {
-		return 0 // a zombie has no memory left
+	return parseProcMemory(data)
+}
+
+func parseProcMemory(status []byte) (m procMemory, ok bool) {
+	var anon, file int64
+	fields := map[string]*int64{"RssAnon:": &anon, "RssFile:": &file, "RssShmem:": &m.shmemKiB, "VmHWM:": &m.hwmKiB}
+	for line := range bytes.Lines(status) {
+		f := bytes.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		if dst, wanted := fields[string(f[0])]; wanted {
+			*dst, _ = strconv.ParseInt(string(f[1]), 10, 64)
+			ok = ok || string(f[0]) == "VmHWM:"
+		}
 	}
-	fields := bytes.Fields(rest)
-	if len(fields) == 0 {
-		return 0
-	}
-	kib, _ := strconv.ParseInt(string(fields[0]), 10, 64)
-	return kib
+	m.rssKiB = anon + file
+	return m, ok
 }
 
 // treeUsage sums what the live descendants of root are using now.
 type treeUsage struct {
+	pids      []int
 	cpuTicks  uint64
-	rssPages  int64
 	tasks     int64
-	maxHWMKiB int64 // the largest single process's peak RSS
+	rssKiB    int64 // summed procMemory.rssKiB
+	shmemKiB  int64 // summed procMemory.shmemKiB
+	maxHWMKiB int64 // the largest single process's peak
 }
 
 // measureTree walks the descendants of root (the runner itself) and adds up their usage.
@@ -120,10 +134,14 @@ func measureTree(root int) treeUsage {
 		if err != nil {
 			continue
 		}
+		u.pids = append(u.pids, pid)
 		u.cpuTicks += st.cpuTicks
-		u.rssPages += st.rssPages
 		u.tasks += st.threads
-		u.maxHWMKiB = max(u.maxHWMKiB, readHWMKiB(pid))
+		if m, ok := readProcMemory(pid); ok {
+			u.rssKiB += m.rssKiB
+			u.shmemKiB += m.shmemKiB
+			u.maxHWMKiB = max(u.maxHWMKiB, m.hwmKiB)
+		}
 		queue = append(queue, childrenOf(pid)...)
 	}
 	return u
@@ -131,13 +149,15 @@ func measureTree(root int) treeUsage {
 
 // tasksOfUser counts the tasks (threads included, as RLIMIT_NPROC does) of every process of
 // uid. RLIMIT_NPROC counts them node-wide (per user namespace), which is why the operator
-// gives each sandbox pod a uid of its own: then these are only the runner's tasks.
-func tasksOfUser(uid int) (uint64, error) {
+// gives each sandbox pod a uid of its own: then these are only the runner's tasks. strangers
+// counts the processes of uid other than this one and PID 1 (a warm pod's `runner idle`):
+// with none, whatever the uid owns in /tmp, /dev/shm and SysV IPC is the job's.
+func tasksOfUser(uid int) (tasks uint64, strangers int, err error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, errNoProc
+		return 0, 0, errNoProc
 	}
-	var n uint64
+	self := strconv.Itoa(os.Getpid())
 	for _, e := range entries {
 		if e.Name()[0] < '0' || e.Name()[0] > '9' {
 			continue
@@ -146,13 +166,16 @@ func tasksOfUser(uid int) (uint64, error) {
 		if unix.Lstat("/proc/"+e.Name(), &st) != nil || int(st.Uid) != uid {
 			continue
 		}
+		if e.Name() != self && e.Name() != "1" {
+			strangers++
+		}
 		// A task directory's link count is 2 plus its number of threads: one stat instead
 		// of reading and parsing a file per process.
 		if unix.Stat("/proc/"+e.Name()+"/task", &st) == nil && st.Nlink > 2 {
-			n += uint64(st.Nlink) - 2
+			tasks += uint64(st.Nlink) - 2
 		}
 	}
-	return n, nil
+	return tasks, strangers, nil
 }
 
 // errNoProc tells that /proc is not mounted, without which nothing can be measured or killed.

@@ -12,7 +12,7 @@ func TestParseProcStatCountsFieldsAfterTheName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := procStat{cpuTicks: 150 + 25 + 7 + 3, threads: 3, rssPages: 2560}
+	want := procStat{cpuTicks: 150 + 25 + 7 + 3, threads: 3}
 	if st != want {
 		t.Fatalf("parsed %+v, want %+v", st, want)
 	}
@@ -21,16 +21,22 @@ func TestParseProcStatCountsFieldsAfterTheName(t *testing.T) {
 	}
 }
 
-func TestReadProcStatOfThisProcess(t *testing.T) {
-	st, err := readProcStat(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
+func TestParseProcMemorySeparatesSharedMemory(t *testing.T) {
+	status := "Name:\tVmHWM: trick\nVmPeak:\t  20000 kB\nVmHWM:\t   9000 kB\nVmRSS:\t   8000 kB\nRssAnon:\t   5000 kB\nRssFile:\t   1000 kB\nRssShmem:\t   2000 kB\nThreads:\t1\n"
+	m, ok := parseProcMemory([]byte(status))
+	if want := (procMemory{rssKiB: 6000, shmemKiB: 2000, hwmKiB: 9000}); !ok || m != want {
+		t.Fatalf("parsed %+v %v, want %+v", m, ok, want)
 	}
-	if st.threads < 2 || st.rssPages <= 0 {
-		t.Fatalf("stat of self = %+v, want the Go runtime's threads and some RSS", st)
+	zombie := "Name:\tmain\nState:\tZ (zombie)\nThreads:\t1\n"
+	if _, ok := parseProcMemory([]byte(zombie)); ok {
+		t.Fatal("a zombie has no memory to report")
 	}
-	if readHWMKiB(os.Getpid()) < st.rssPages*int64(os.Getpagesize())/1024 {
-		t.Fatal("VmHWM is below the current RSS")
+}
+
+func TestReadProcMemoryOfThisProcess(t *testing.T) {
+	m, ok := readProcMemory(os.Getpid())
+	if !ok || m.rssKiB <= 0 || m.hwmKiB < m.rssKiB+m.shmemKiB {
+		t.Fatalf("memory of self = %+v %v, want some RSS and a peak at least as large", m, ok)
 	}
 }
 
@@ -39,7 +45,7 @@ func TestTasksOfUserCountsThreads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := tasksOfUser(os.Getuid())
+	n, _, err := tasksOfUser(os.Getuid())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +53,11 @@ func TestTasksOfUserCountsThreads(t *testing.T) {
 	if n < uint64(self.threads) {
 		t.Fatalf("tasksOfUser = %d, want at least this process's %d threads", n, self.threads)
 	}
-	if n, _ := tasksOfUser(64999); n != 0 {
-		t.Fatalf("an unused uid has %d tasks", n)
+	// The go command that runs this test is another process of the same uid.
+	if _, strangers, _ := tasksOfUser(os.Getuid()); strangers == 0 {
+		t.Fatal("tasksOfUser found no process of this uid besides this one")
+	}
+	if n, strangers, _ := tasksOfUser(64999); n != 0 || strangers != 0 {
+		t.Fatalf("an unused uid has %d tasks in %d processes", n, strangers)
 	}
 }

@@ -7,6 +7,7 @@ package sandbox
 import (
 	"fmt"
 	"io"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,6 +48,8 @@ type Session struct {
 	// the session began: RLIMIT_NPROC counts them all, so the program's limit sits above them.
 	otherTasks uint64
 	countErr   error
+	memOnce    sync.Once
+	mem        memorySource // through memory()
 }
 
 // Prepare makes the calling process a child subreaper, so that every orphaned descendant of a
@@ -68,7 +71,7 @@ func Prepare() (*Session, error) {
 	s := &Session{counted: make(chan struct{})}
 	go func() {
 		defer close(s.counted)
-		s.otherTasks, s.countErr = tasksOfUser(unix.Getuid())
+		s.otherTasks, _, s.countErr = tasksOfUser(unix.Getuid())
 	}()
 	return s, nil
 }
@@ -86,15 +89,21 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer p.closeAll()
+	ch, err := newListenerChannel()
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer ch.close()
 
 	var before unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &before)
+	mem := s.memory().meter(spec.Dir)
 	argv := append([]string{"runner", ShimCommand}, shimLimitsFor(spec.Limits, s.otherTasks).args()...)
 	argv = append(append(argv, "--"), spec.Argv...)
 	pid, err := syscall.ForkExec("/proc/self/exe", argv, &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
-		Files: []uintptr{p.stdinR.Fd(), p.outW.Fd(), p.errW.Fd(), p.statusW.Fd()},
+		Files: []uintptr{p.stdinR.Fd(), p.outW.Fd(), p.errW.Fd(), p.statusW.Fd(), ch.shimEnd.Fd()},
 		// The group lets one kill(2) reach the common case at once; Pdeathsig takes the
 		// program down if the runner itself dies.
 		Sys: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
@@ -103,6 +112,15 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("cannot start the sandbox shim: %v", err)
 	}
+	preferAsOOMVictim(pid)
+	// The guard answers the program's calls aimed at other processes until the run is over.
+	g, err := ch.receive()
+	if err != nil {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		reapAll()
+		return Outcome{}, err
+	}
+	defer g.stop()
 	status, _ := io.ReadAll(p.statusR)
 	start := time.Now()
 	pre, startErr := parseShimStatus(status)
@@ -110,7 +128,7 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 		reapAll()
 		return Outcome{}, startErr
 	}
-	w := watch(pid, start, spec, p, rusageCPU(&before))
+	w := watch(pid, start, spec, p, rusageCPU(&before), mem)
 	var after unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &after)
 	cpu := rusageCPU(&after) - rusageCPU(&before) - time.Duration(pre.cpuMicros)*time.Microsecond
@@ -132,16 +150,17 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 		out.Signal = &sig
 	}
 	out.LimitExceeded = limitExceeded(runFacts{
-		killedFor: w.killedFor, signal: out.Signal,
+		killedFor: w.killedFor, signal: out.Signal, oomKilled: mem.oomKilled(out.Signal),
 		cpu: out.CPUTime, memoryKiB: out.MemoryKiB, limits: spec.Limits,
 	})
 	return out, nil
 }
 
-// peakMemoryKiB combines the two measurements of peak memory. ru_maxrss is exact but the
-// main process's value also holds the peak RSS of the runner and shim before exec (the
-// kernel carries it across execve), so it only tells about the program when it is larger
-// than that. Below it, the peak seen by polling /proc is used (a lower bound).
+// peakMemoryKiB combines the two measurements of peak memory. ru_maxrss is exact for what
+// a process mapped, but the main process's value also holds the peak RSS of the runner and
+// shim before exec (the kernel carries it across execve), so it only tells about the program
+// when it is larger than that. The polled peak (memoryMeter, early samples, VmHWM) is a
+// lower bound that also counts the shared memory nothing maps.
 func peakMemoryKiB(w watched, pre preExec) int64 {
 	peak := max(w.peakPolledKiB, w.othersMaxRSSKiB)
 	if w.mainMaxRSSKiB > pre.maxRSSKiB {

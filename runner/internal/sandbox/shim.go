@@ -22,7 +22,7 @@ import (
 const ShimCommand = "__shim"
 
 // statusFD is the pipe on which the shim tells the runner how the exec went. It is
-// close-on-exec: EOF after a "cpu" line means the program is running.
+// close-on-exec: EOF after a "started" line means the program is running.
 const statusFD = 3
 
 // nprocHeadroom is added to RLIMIT_NPROC above the program's task limit: the Go runtime may
@@ -89,6 +89,7 @@ func ShimMain(args []string) int {
 	debug.SetGCPercent(-1)
 	status := os.NewFile(statusFD, "status")
 	unix.CloseOnExec(statusFD)
+	unix.CloseOnExec(guardFD)
 	fail := func(err error) int {
 		fmt.Fprintf(status, "error %v\n", err)
 		return 127
@@ -100,13 +101,11 @@ func ShimMain(args []string) int {
 	if err := applyLimits(limits); err != nil {
 		return fail(err)
 	}
-	runner := os.Getppid()
-	runnerPgid, err := unix.Getpgid(runner)
+	listener, err := installSandboxFilter(filterTarget{auditArch: nativeAuditArch, sys: nativeSyscalls, mainPid: uint32(os.Getpid())})
 	if err != nil {
-		return fail(fmt.Errorf("process group of the runner: %v", err))
+		return fail(err)
 	}
-	target := filterTarget{auditArch: nativeAuditArch, sys: nativeSyscalls, runnerPid: uint32(runner), runnerPgid: uint32(runnerPgid)}
-	if err := installSandboxFilter(target); err != nil {
+	if err := sendListener(listener); err != nil {
 		return fail(err)
 	}
 	path := argv[0]

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"os"
+	"os/signal"
 	"sync"
 	"syscall"
 	"time"
@@ -14,12 +15,8 @@ import (
 
 // pollInterval is how often the whole tree is measured. At a few GB/s of page faults a
 // program can grow by tens of MiB between two polls, which the pod's cgroup limit absorbs.
+// Before the first poll, an earlySampler reads the main process's memory.
 const pollInterval = 5 * time.Millisecond
-
-// earlySamples are the times after exec at which, before the first poll, the main process's
-// peak RSS is read (one small read, not a walk of the tree), so that a program that ends
-// within a few milliseconds still has a measured peak.
-var earlySamples = []time.Duration{300 * time.Microsecond, 700 * time.Microsecond, 1500 * time.Microsecond, 3 * time.Millisecond}
 
 // streamGrace bounds the wait for the output pipes after the whole tree has been reaped.
 const streamGrace = 100 * time.Millisecond
@@ -33,7 +30,8 @@ type watched struct {
 	wall   time.Duration
 	// ru_maxrss of the main process, and the largest of every other reaped process.
 	mainMaxRSSKiB, othersMaxRSSKiB int64
-	// The largest of the tree's summed RSS and any one process's VmHWM, over all polls.
+	// The largest of the tree's memory (memoryMeter) and any one process's VmHWM, over all
+	// polls, early samples and the measurement after the end.
 	peakPolledKiB int64
 	killedFor     string
 	stdout        capture
@@ -46,9 +44,12 @@ type exitEvent struct {
 }
 
 // watch supervises the tree rooted at pid until every process of it has been reaped.
-func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duration) watched {
+func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duration, mem *memoryMeter) watched {
 	var w watched
 	self := os.Getpid()
+	sampler := startEarlySampler(pid)
+	early := make(chan int64, 1)
+	go func() { early <- sampler.run(start.Add(pollInterval)) }()
 	exited := make(chan exitEvent, 1)
 	reaped := make(chan [2]int64)
 	go func() { reaped <- reapUntilEmpty(pid, exited) }()
@@ -77,16 +78,12 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 	}()
 
 	cpuLimit := time.Duration(spec.Limits.CPUTimeMillis) * time.Millisecond
-	pageKiB := int64(os.Getpagesize() / 1024)
-	memLimitPages := spec.Limits.MemoryMiB << 10 / pageKiB
+	memLimitKiB := spec.Limits.MemoryMiB << 10
 	ticksPerSecond := int64(100) // USER_HZ, fixed at 100 on Linux for /proc
 	wall := time.NewTimer(time.Until(start.Add(time.Duration(spec.Limits.WallTimeMillis) * time.Millisecond)))
 	defer wall.Stop()
 	tick := time.NewTimer(pollInterval)
 	defer tick.Stop()
-	samples := earlySamples
-	sample := time.NewTimer(samples[0])
-	defer sample.Stop()
 	killing := false
 	startKilling := func(reason string) {
 		if !killing {
@@ -116,11 +113,6 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 			kill(protocol.LimitOutput)
 		case <-wall.C:
 			kill(protocol.LimitWallTime)
-		case <-sample.C:
-			w.peakPolledKiB = max(w.peakPolledKiB, readHWMKiB(pid))
-			if samples = samples[1:]; len(samples) > 0 && !killing {
-				sample.Reset(samples[0] - time.Since(start))
-			}
 		case <-tick.C:
 			if killing {
 				killTree(self, pid)
@@ -129,13 +121,14 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 			}
 			tick.Reset(pollInterval)
 			u := measureTree(self)
-			w.peakPolledKiB = max(w.peakPolledKiB, u.rssPages*pageKiB, u.maxHWMKiB)
+			used := mem.usedKiB(u)
+			w.peakPolledKiB = max(w.peakPolledKiB, used, u.maxHWMKiB)
 			// Live processes from /proc, plus those the runner already reaped.
 			var reapedUsage unix.Rusage
 			_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &reapedUsage)
 			cpu := time.Duration(int64(u.cpuTicks)*int64(time.Second)/ticksPerSecond) + rusageCPU(&reapedUsage) - cpuBefore
 			switch {
-			case u.rssPages > memLimitPages:
+			case used > memLimitKiB:
 				kill(protocol.LimitMemory)
 			case u.tasks > spec.Limits.Processes:
 				kill(protocol.LimitProcesses)
@@ -149,6 +142,8 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 		w.status = ev.status
 		w.wall = ev.at.Sub(start)
 	}
+	// What the program left in files and SysV segments outlives it, and counts too.
+	w.peakPolledKiB = max(w.peakPolledKiB, <-early, mem.sharedKiB(treeUsage{}))
 	// Every process of the tree is gone, so the pipes are at EOF. Should anything outside the
 	// tree still hold them, the result must not wait for it.
 	deadline := time.Now().Add(streamGrace)
@@ -161,17 +156,25 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 
 // reapUntilEmpty reaps every child of the runner until none is left, reports the main
 // process's exit on exited, and returns the ru_maxrss (KiB) of the main process and the
-// largest among the others.
+// largest among the others. It waits for SIGCHLD rather than in wait4: with one P, a
+// goroutine blocked in a system call keeps the P from every other goroutine until sysmon
+// takes it back, which may be 10 ms later: too late for the earlySampler.
 func reapUntilEmpty(mainPid int, exited chan<- exitEvent) (peaks [2]int64) {
+	sigchld := make(chan os.Signal, 1)
+	signal.Notify(sigchld, syscall.SIGCHLD)
+	defer signal.Stop(sigchld)
 	for {
 		var ws syscall.WaitStatus
 		var ru syscall.Rusage
-		pid, err := syscall.Wait4(-1, &ws, 0, &ru)
-		if errors.Is(err, syscall.EINTR) {
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, &ru)
+		switch {
+		case errors.Is(err, syscall.EINTR):
 			continue
-		}
-		if err != nil {
-			return peaks
+		case err != nil:
+			return peaks // ECHILD: every child is reaped
+		case pid == 0:
+			<-sigchld // registered before the first wait4, so no exit is missed
+			continue
 		}
 		if pid == mainPid {
 			peaks[0] = ru.Maxrss

@@ -40,9 +40,24 @@ test('a compiled job has the compile command and compile limits', () => {
   expect(doc.run.command).toEqual(['./main']);
 });
 
+test("the Runtime's env goes into the job; no env, no field", () => {
+  const env = [{ name: 'PATH', value: '/opt/java/bin:/usr/bin:/bin' }, { name: 'JAVA_TOOL_OPTIONS', value: '-Xss64m' }];
+  expect(buildJobDocument(spec, { ...PYTHON3, env }, resolveLimits(undefined, PYTHON3), inputs).env).toEqual(env);
+  expect(buildJobDocument(spec, PYTHON3, resolveLimits(undefined, PYTHON3), inputs)).not.toHaveProperty('env');
+});
+
+test('a job over the runner bound is refused with what to change', () => {
+  const huge = 'x'.repeat(1024 * 1024);
+  const doc = buildJobDocument(spec, PYTHON3, resolveLimits(undefined, PYTHON3), { ...inputs, tests: Array.from({ length: 65 }, (_, i) => ({ name: `${i}`, stdin: huge, expectedStdout: undefined })) });
+  const encoded = encodeJobDocument(doc);
+  expect(encoded).toEqual({ ok: false, message: expect.stringMatching(/^the job .* is 65\.0 MiB, over the runner's 64 MiB; split the tests over several CodeRuns/) });
+});
+
 test('encoding is gzip and round-trips', () => {
   const doc = buildJobDocument(spec, PYTHON3, resolveLimits(undefined, PYTHON3), { ...inputs, tests: [{ name: 'big', stdin: '1 2\n'.repeat(250_000), expectedStdout: undefined }] });
-  const bytes = encodeJobDocument(doc);
+  const encoded = encodeJobDocument(doc);
+  if (!encoded.ok) throw new Error(encoded.message);
+  const bytes = encoded.bytes;
   expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
   expect(bytes.length).toBeLessThan(JSON.stringify(doc).length / 50);
   expect(decodeJobDocument(bytes)).toEqual(doc);

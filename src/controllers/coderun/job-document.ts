@@ -16,6 +16,7 @@ export function buildJobDocument(spec: CodeRunSpec, runtime: RuntimeSpec, limits
     tests: inputs.tests.map((t) => ({ name: t.name, stdin: t.stdin })),
     limits: limits.run,
   };
+  if (runtime.env !== undefined && runtime.env.length > 0) doc.env = runtime.env.map((e) => ({ ...e }));
   if (runtime.compile) {
     doc.compile = { command: [...runtime.compile.command] };
     if (limits.compile) doc.compileLimits = limits.compile;
@@ -23,9 +24,22 @@ export function buildJobDocument(spec: CodeRunSpec, runtime: RuntimeSpec, limits
   return doc;
 }
 
-/** The job as the runner reads it from the ConfigMap: gzip-compressed JSON. */
-export function encodeJobDocument(doc: JobDocument): Buffer {
-  return gzipSync(Buffer.from(JSON.stringify(doc), 'utf8'), { level: 6 });
+/** The most the runner reads of a job after decompression (MaxJobBytes in runner/internal/protocol). */
+export const MAX_JOB_BYTES = 64 * 1024 * 1024;
+
+export type EncodedJob = { ok: true; bytes: Buffer } | { ok: false; message: string };
+
+/** The job as the runner reads it on stdin: gzip-compressed JSON, within the runner's bound. */
+export function encodeJobDocument(doc: JobDocument): EncodedJob {
+  const json = Buffer.from(JSON.stringify(doc), 'utf8');
+  if (json.length > MAX_JOB_BYTES) {
+    const mib = (json.length / (1024 * 1024)).toFixed(1);
+    return {
+      ok: false,
+      message: `the job (source, files and every test's stdin) is ${mib} MiB, over the runner's ${MAX_JOB_BYTES / (1024 * 1024)} MiB; split the tests over several CodeRuns or make the inputs smaller`,
+    };
+  }
+  return { ok: true, bytes: gzipSync(json, { level: 6 }) };
 }
 
 /** The inverse of encodeJobDocument (for tests and debugging a stored job). */

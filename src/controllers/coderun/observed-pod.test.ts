@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { coldRunTimings, podView } from './observed-pod.js';
+import { podView } from './observed-pod.js';
 
 const created = '2026-11-22T12:00:00Z';
 const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p', creationTimestamp: new Date(created) }, status });
@@ -9,8 +9,10 @@ describe('podView', () => {
     ['no pod', undefined, { kind: 'absent' }],
     ['succeeded', pod({ phase: 'Succeeded' }), { kind: 'finished' }],
     ['failed (OOM, deadline, crash)', pod({ phase: 'Failed' }), { kind: 'finished' }],
-    ['running', pod({ phase: 'Running' }), { kind: 'running' }],
-    ['unknown node state', pod({ phase: 'Unknown' }), { kind: 'running' }],
+    ['running, not yet Ready', pod({ phase: 'Running' }), { kind: 'running', ready: false }],
+    ['running and Ready: an exec reaches the runner', pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }), { kind: 'running', ready: true }],
+    ['running, Ready false', pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] }), { kind: 'running', ready: false }],
+    ['unknown node state', pod({ phase: 'Unknown' }), { kind: 'running', ready: false }],
     [
       'pending while containers are created',
       pod({ phase: 'Pending', containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] }),
@@ -65,28 +67,5 @@ describe('podView with the pod\'s Warning events', () => {
       containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'back-off' } } }],
     });
     expect(podView(pulling, [{ reason: 'ErrImageNeverPull', message: 'old' }])).toMatchObject({ waitingReason: 'ImagePullBackOff', waitingMessage: 'back-off' });
-  });
-});
-
-describe('coldRunTimings', () => {
-  test('splits create → start → finish of the sandbox container', () => {
-    const p = pod({
-      phase: 'Succeeded',
-      containerStatuses: [
-        {
-          name: 'sandbox',
-          image: 'i',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: { terminated: { exitCode: 0, startedAt: new Date('2026-11-22T12:00:01.500Z'), finishedAt: new Date('2026-11-22T12:00:02Z') } },
-        },
-      ],
-    });
-    expect(coldRunTimings(p)).toEqual({ startSeconds: 1.5, executionSeconds: 0.5 });
-  });
-
-  test('a pod whose container never ran has no timings', () => {
-    expect(coldRunTimings(pod({ phase: 'Failed' }))).toEqual({ startSeconds: undefined, executionSeconds: undefined });
   });
 });

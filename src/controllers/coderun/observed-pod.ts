@@ -1,7 +1,6 @@
-// How the plan sees a sandbox pod, and the latency split of a finished cold run.
+// How the plan sees a sandbox pod.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodView } from './plan.js';
-import { SANDBOX_CONTAINER } from './sandbox-pod.js';
 
 const time = (value: Date | string | undefined): Date | undefined => (value === undefined ? undefined : new Date(value));
 
@@ -21,7 +20,7 @@ export function podView(pod: V1Pod | undefined, warnings: ReadonlyArray<{ reason
     case 'Failed':
       return { kind: 'finished' };
     case 'Running':
-      return { kind: 'running' };
+      return { kind: 'running', ready: status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false };
     case 'Pending':
     case undefined: {
       // The init container (runner install) waits first; then the sandbox container.
@@ -40,23 +39,6 @@ export function podView(pod: V1Pod | undefined, warnings: ReadonlyArray<{ reason
     }
     default:
       // "Unknown": the node stopped reporting; the pod deadline or a lost pod ends it.
-      return { kind: 'running' };
+      return { kind: 'running', ready: false };
   }
-}
-
-export interface ColdRunTimings {
-  /** Pod created → the sandbox container started (image, scheduling, runner install). */
-  startSeconds: number | undefined;
-  /** The sandbox container started → it ended (compile and tests). */
-  executionSeconds: number | undefined;
-}
-
-export function coldRunTimings(pod: V1Pod): ColdRunTimings {
-  const created = time(pod.metadata?.creationTimestamp);
-  const terminated = pod.status?.containerStatuses?.find((c) => c.name === SANDBOX_CONTAINER)?.state?.terminated;
-  const started = time(terminated?.startedAt);
-  const finished = time(terminated?.finishedAt);
-  const seconds = (from: Date | undefined, to: Date | undefined) =>
-    from !== undefined && to !== undefined ? Math.max(0, (to.getTime() - from.getTime()) / 1000) : undefined;
-  return { startSeconds: seconds(created, started), executionSeconds: seconds(started, finished) };
 }

@@ -1,4 +1,4 @@
-import { planRun, type Action, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
+import { planRun, type Action, type ExecView, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);
@@ -19,6 +19,12 @@ const started: RunView = { ...fresh, phase: 'Running', podName: 'run-abc-1', att
 const completed: RunView = { ...started, phase: 'Completed', finishedAt: ago(100) };
 const valid: Validity = { kind: 'valid' };
 const absent: PodView = { kind: 'absent' };
+const ready: PodView = { kind: 'running', ready: true };
+const none: ExecView = { kind: 'none' };
+const awaiting: ExecView = { kind: 'awaitingPod' };
+const executing: ExecView = { kind: 'running' };
+const resulted: ExecView = { kind: 'done', sandboxFailure: undefined };
+const failed = (why: string): ExecView => ({ kind: 'done', sandboxFailure: why });
 const pending = (overrides: Partial<Extract<PodView, { kind: 'pending' }>> = {}): PodView => ({
   kind: 'pending',
   createdAt: ago(1000),
@@ -28,14 +34,15 @@ const pending = (overrides: Partial<Extract<PodView, { kind: 'pending' }>> = {})
   ...overrides,
 });
 
-const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
-  ['a new run gets the finalizer first', { ...fresh, hasFinalizer: false }, valid, absent, [{ type: 'addFinalizer' }]],
-  ['a valid new run starts attempt 1', fresh, valid, absent, [{ type: 'startAttempt', attempt: 1 }]],
+const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]> = [
+  ['a new run gets the finalizer first', { ...fresh, hasFinalizer: false }, valid, absent, none, [{ type: 'addFinalizer' }]],
+  ['a valid new run starts attempt 1', fresh, valid, absent, none, [{ type: 'startAttempt', attempt: 1 }]],
   [
     'an invalid run fails with the message, once, without retry',
     fresh,
     { kind: 'invalid', reason: 'RuntimeNotFound', message: 'there is no Runtime named "cobol"' },
     absent,
+    none,
     [{ type: 'failInvalid', reason: 'RuntimeNotFound', message: 'there is no Runtime named "cobol"' }],
   ],
   [
@@ -43,6 +50,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
     { ...fresh, createdAt: ago(4000) },
     { kind: 'waitingForReference', message: 'ConfigMap big not found' },
     absent,
+    none,
     [{ type: 'requeueAfter', ms: 1000 }],
   ],
   [
@@ -50,49 +58,89 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
     { ...fresh, createdAt: ago(10_000) },
     { kind: 'waitingForReference', message: 'ConfigMap big not found' },
     absent,
+    none,
     [{ type: 'failInvalid', reason: 'ReferenceNotFound', message: 'ConfigMap big not found' }],
   ],
   [
     'a started run is not re-validated when its Runtime changes',
     started,
     { kind: 'invalid', reason: 'RuntimeNotFound', message: 'there is no Runtime named "python3"' },
-    { kind: 'running' },
+    ready,
+    executing,
     [{ type: 'requeueAfter', ms: 30_000 }],
   ],
-  ['a finished pod is collected, then cleaned up', started, valid, { kind: 'finished' }, [{ type: 'collectResult' }, { type: 'deleteChildren' }]],
-  ['a pod that disappeared gets a fresh attempt', started, valid, absent, [{ type: 'startAttempt', attempt: 2 }]],
+  ['a cold pod that is Ready gets its job', started, valid, ready, awaiting, [{ type: 'sendJob' }]],
+  ['a cold pod that runs but is not Ready yet is looked at again soon', started, valid, { kind: 'running', ready: false }, awaiting, [{ type: 'requeueAfter', ms: 1000 }]],
+  ['a running execution is left alone (its end enqueues the run)', started, valid, ready, executing, [{ type: 'requeueAfter', ms: 30_000 }]],
+  ['an execution with a result is judged, then cleaned up', started, valid, ready, resulted, [{ type: 'finishAttempt' }, { type: 'deleteChildren' }]],
   [
-    'a warm attempt found still Running lost its exec (restart, broken connection): its pod goes, a fresh attempt starts',
-    { ...started, path: 'warm' },
+    'a sandbox failure (runner crash, lost exec) is retried in a fresh pod, never judged',
+    started,
     valid,
-    { kind: 'running' },
+    ready,
+    failed('the runner ended with exit code 137'),
     [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
   ],
   [
-    'a warm attempt whose claimed pod is gone too gets a fresh attempt',
-    { ...started, path: 'warm', attempts: 2 },
+    'sandbox failures stop at the attempt bound, saying why',
+    { ...started, attempts: 3 },
+    valid,
+    ready,
+    failed('the runner ended with exit code 137'),
+    [{ type: 'failSystem', message: 'the runner ended with exit code 137; giving up after 3 attempts' }, { type: 'deleteChildren' }],
+  ],
+  [
+    'a cold pod that disappeared before its job was sent gets a fresh attempt',
+    started,
     valid,
     absent,
+    awaiting,
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+  ],
+  [
+    'a cold pod that ended before its job was sent gets a fresh attempt',
+    started,
+    valid,
+    { kind: 'finished' },
+    awaiting,
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+  ],
+  [
+    'an attempt this process does not hold (restart, new leader) lost its exec: its pod goes, a fresh attempt starts',
+    { ...started, path: 'warm' },
+    valid,
+    ready,
+    none,
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+  ],
+  [
+    'a lost cold attempt is retried the same way',
+    { ...started, attempts: 2 },
+    valid,
+    { kind: 'finished' },
+    none,
     [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 3 }],
   ],
   [
-    'warm attempts that keep losing their exec end in SystemError',
+    'attempts that keep getting lost end in SystemError',
     { ...started, path: 'warm', attempts: 3 },
     valid,
-    { kind: 'running' },
+    ready,
+    none,
     [
-      { type: 'failSystem', message: "the warm run's exec was lost 3 times; giving up after 3 attempts" },
+      { type: 'failSystem', message: 'attempt 3 was lost (the operator restarted or changed leader while it ran); giving up after 3 attempts' },
       { type: 'deleteChildren' },
     ],
   ],
-  ['a finished warm run whose pod is still there cleans it up', { ...completed, path: 'warm' }, valid, { kind: 'running' }, [{ type: 'deleteChildren' }]],
+  ['a finished warm run whose pod is still there cleans it up', { ...completed, path: 'warm' }, valid, ready, none, [{ type: 'deleteChildren' }]],
   [
     'a pod that keeps disappearing ends in SystemError',
     { ...started, attempts: 3 },
     valid,
     absent,
+    awaiting,
     [
-      { type: 'failSystem', message: 'the sandbox pod disappeared 3 times; giving up after 3 attempts' },
+      { type: 'failSystem', message: 'the sandbox pod disappeared before the job was sent; giving up after 3 attempts' },
       { type: 'deleteChildren' },
     ],
   ],
@@ -101,17 +149,19 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
     started,
     valid,
     pending({ waitingReason: 'ErrImageNeverPull', waitingMessage: 'image "coderun.local/nope:1" is not present' }),
+    awaiting,
     [
       { type: 'failSystem', message: 'the sandbox pod cannot start: ErrImageNeverPull: image "coderun.local/nope:1" is not present' },
       { type: 'deleteChildren' },
     ],
   ],
-  ['a pod pending for a short while is waited for', started, valid, pending(), [{ type: 'requeueAfter', ms: 1000 }]],
+  ['a pod pending for a short while is waited for', started, valid, pending(), awaiting, [{ type: 'requeueAfter', ms: 1000 }]],
   [
     'an unschedulable pod is a SystemError after the start timeout',
     started,
     valid,
     pending({ createdAt: ago(120_000), unschedulableMessage: '0/1 nodes are available: 1 Insufficient memory.' }),
+    awaiting,
     [
       {
         type: 'failSystem',
@@ -120,19 +170,14 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
       { type: 'deleteChildren' },
     ],
   ],
-  ['a finished run whose pod is gone only drops its finalizer', completed, valid, absent, [{ type: 'removeFinalizer' }]],
-  [
-    'a finished run whose pod survived a restart is cleaned up',
-    completed,
-    valid,
-    { kind: 'finished' },
-    [{ type: 'deleteChildren' }],
-  ],
+  ['a finished run whose pod is gone only drops its finalizer', completed, valid, absent, none, [{ type: 'removeFinalizer' }]],
+  ['a finished run whose pod survived a restart is cleaned up', completed, valid, { kind: 'finished' }, none, [{ type: 'deleteChildren' }]],
   [
     'a finished run with a TTL waits for it',
     { ...completed, hasFinalizer: false, ttlSecondsAfterFinished: 60 },
     valid,
     absent,
+    none,
     [{ type: 'requeueAfter', ms: 59_900 }],
   ],
   [
@@ -140,20 +185,22 @@ const scenarios: Array<[string, RunView, Validity, PodView, Action[]]> = [
     { ...completed, hasFinalizer: false, ttlSecondsAfterFinished: 0 },
     valid,
     absent,
+    none,
     [{ type: 'deleteRun' }],
   ],
   [
     'a deleted run cleans up its children, then lets go',
     { ...started, deleting: true },
     valid,
-    { kind: 'running' },
+    ready,
+    executing,
     [{ type: 'deleteChildren' }, { type: 'removeFinalizer' }],
   ],
-  ['a deleted run without finalizer needs nothing', { ...completed, deleting: true, hasFinalizer: false }, valid, absent, []],
+  ['a deleted run without finalizer needs nothing', { ...completed, deleting: true, hasFinalizer: false }, valid, absent, none, []],
 ];
 
 describe('planRun', () => {
-  test.each(scenarios)('%s', (_name, run, validity, pod, expected) => {
-    expect(planRun(run, validity, pod, now, config)).toEqual(expected);
+  test.each(scenarios)('%s', (_name, run, validity, pod, exec, expected) => {
+    expect(planRun(run, validity, pod, exec, now, config)).toEqual(expected);
   });
 });

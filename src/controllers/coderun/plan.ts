@@ -35,15 +35,29 @@ export type Validity =
 export type PodView =
   | { kind: 'absent' }
   | { kind: 'pending'; createdAt: Date; waitingReason: string | undefined; waitingMessage: string | undefined; unschedulableMessage: string | undefined }
-  | { kind: 'running' }
+  /** Started; `ready` once its container runs and the pod is Ready, so an exec can reach the runner. */
+  | { kind: 'running'; ready: boolean }
   | { kind: 'finished' };
+
+/**
+ * The current attempt's execution as this process holds it. An execution is an exec connection,
+ * so it lives only in the process that started it: after a restart or a change of leader there is
+ * none, and an attempt that was Running cannot be resumed.
+ */
+export type ExecView =
+  | { kind: 'none' }
+  /** A cold attempt this process started: its job goes in through an exec once the pod is ready. */
+  | { kind: 'awaitingPod' }
+  | { kind: 'running' }
+  /** The exec ended, with the runner's result or with a failure of the sandbox (never the program's). */
+  | { kind: 'done'; sandboxFailure: string | undefined };
 
 export interface PlanConfig {
   /** How long a missing ConfigMap/Secret reference is waited for before the run fails. */
   referenceGraceMs: number;
   /** How long a pod may stay Pending (image, scheduling) before the run is a SystemError. */
   podStartTimeoutMs: number;
-  /** Attempts before a run whose pods keep disappearing is a SystemError. */
+  /** Attempts before a run whose sandbox keeps failing (pod lost, runner failed, exec lost) is a SystemError. */
   maxAttempts: number;
 }
 
@@ -54,19 +68,24 @@ export type Action =
   | { type: 'deleteRun' }
   | { type: 'failInvalid'; reason: InvalidReason; message: string }
   | { type: 'startAttempt'; attempt: number }
-  | { type: 'collectResult' }
+  /** Send the job into the ready cold pod (an exec outside the reconcile). */
+  | { type: 'sendJob' }
+  /** Judge the finished execution's result and write the terminal status. */
+  | { type: 'finishAttempt' }
   | { type: 'failSystem'; message: string }
   | { type: 'requeueAfter'; ms: number };
 
 
-// How often a live run is looked at even when no event arrives (a safety net, not the trigger).
+// How often a live run is looked at even when no event arrives (a safety net, not the trigger:
+// an execution's end and every pod change enqueue the run).
 const RUNNING_RECHECK_MS = 30_000;
+const POD_READY_RECHECK_MS = 1000;
 
 export function isTerminal(phase: Phase | undefined): boolean {
   return phase === 'Completed' || phase === 'Failed';
 }
 
-export function planRun(run: RunView, validity: Validity, pod: PodView, now: Date, config: PlanConfig): Action[] {
+export function planRun(run: RunView, validity: Validity, pod: PodView, exec: ExecView, now: Date, config: PlanConfig): Action[] {
   if (run.deleting) {
     return run.hasFinalizer ? [{ type: 'deleteChildren' }, { type: 'removeFinalizer' }] : [];
   }
@@ -91,34 +110,32 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, now: Dat
     return [{ type: 'startAttempt', attempt: run.attempts + 1 }];
   }
 
-  if (run.path === 'warm') {
-    // A warm attempt's exec lives inside the reconcile that claimed the pod; one found still
-    // Running here lost it (operator restarted, connection broken) and cannot be resumed.
-    if (run.attempts >= config.maxAttempts) {
-      return [
-        { type: 'failSystem', message: `the warm run's exec was lost ${run.attempts} times; giving up after ${config.maxAttempts} attempts` },
-        { type: 'deleteChildren' },
-      ];
-    }
-    return [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1 }];
-  }
+  // A failure of the sandbox is never the program's: a fresh attempt in a fresh pod, a bounded
+  // number of times (a program that fails its sandbox on purpose cannot make the platform loop).
+  const retry = (why: string): Action[] =>
+    run.attempts >= config.maxAttempts
+      ? [{ type: 'failSystem', message: `${why}; giving up after ${config.maxAttempts} attempts` }, { type: 'deleteChildren' }]
+      : [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1 }];
 
-  switch (pod.kind) {
-    case 'absent':
-      // The pod of a live attempt is gone (evicted, deleted by hand, node lost): a fresh attempt.
-      if (run.attempts >= config.maxAttempts) {
-        return [
-          { type: 'failSystem', message: `the sandbox pod disappeared ${run.attempts} times; giving up after ${config.maxAttempts} attempts` },
-          { type: 'deleteChildren' },
-        ];
-      }
-      return [{ type: 'startAttempt', attempt: run.attempts + 1 }];
-    case 'pending':
-      return planPending(pod, now, config);
+  switch (exec.kind) {
+    case 'none':
+      return retry(`attempt ${run.attempts} was lost (the operator restarted or changed leader while it ran)`);
     case 'running':
       return [{ type: 'requeueAfter', ms: RUNNING_RECHECK_MS }];
-    case 'finished':
-      return [{ type: 'collectResult' }, { type: 'deleteChildren' }];
+    case 'done':
+      return exec.sandboxFailure === undefined ? [{ type: 'finishAttempt' }, { type: 'deleteChildren' }] : retry(exec.sandboxFailure);
+    case 'awaitingPod':
+      switch (pod.kind) {
+        case 'absent':
+          // Evicted, deleted by hand, node lost.
+          return retry('the sandbox pod disappeared before the job was sent');
+        case 'pending':
+          return planPending(pod, now, config);
+        case 'running':
+          return pod.ready ? [{ type: 'sendJob' }] : [{ type: 'requeueAfter', ms: POD_READY_RECHECK_MS }];
+        case 'finished':
+          return retry('the sandbox pod ended before the job was sent');
+      }
   }
 }
 
@@ -141,6 +158,7 @@ function planFinished(run: RunView, pod: PodView, now: Date): Action[] {
 
 function planPending(pod: Extract<PodView, { kind: 'pending' }>, now: Date, config: PlanConfig): Action[] {
   if (pod.waitingReason !== undefined && START_FAILURES.has(pod.waitingReason)) {
+    // A missing image or a broken container config does not heal: no retry.
     return [
       { type: 'failSystem', message: `the sandbox pod cannot start: ${pod.waitingReason}: ${pod.waitingMessage ?? 'no detail'}` },
       { type: 'deleteChildren' },

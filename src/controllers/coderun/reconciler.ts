@@ -1,48 +1,44 @@
-// The CodeRun reconciler: observe (caches, and an API read where a cache miss would decide),
-// plan (planRun, pure), act (the actions in order; any error stops the rest and requeues the key
-// with backoff). Everything it needs to continue after a restart is in the API: the status names
-// the attempt and its pod, and the attempt's ConfigMap holds the job and what to judge it by.
-// A warm attempt claims a pool pod, records it in status, runs the job through exec and writes
-// the result, all inside one reconcile: a warm attempt found still Running by a later reconcile
-// lost its exec (restart, broken connection) and is retried in a fresh pod.
+// The CodeRun reconciler: observe (caches, an API read where a cache miss would decide, and the
+// executions this process holds), plan (planRun, pure), act (the actions in order; any error stops
+// the rest and requeues the key with backoff). An attempt gets a pod (a claimed warm pool pod, or
+// a cold pod created for it), is recorded in status, and its job goes to the runner in that pod
+// through an exec on stdin; the exec runs outside the reconcile (executions.ts) and its end
+// enqueues the run, whose next reconcile judges the result and writes the status once. An
+// attempt found Running without an execution in this process lost it (restart, new leader) and
+// is retried in a fresh pod, a bounded number of times.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { CodeRunStatus } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
 import type { CodeRunApi, RunIdentity } from '../../kube/coderun-api.js';
 import type { EventRecorder } from '../../kube/events.js';
-import { execExitCode, type PodExec } from '../../kube/pod-exec.js';
+import { execExitCode, type ExecSession, type PodExec } from '../../kube/pod-exec.js';
 import type { PoolApi } from '../../kube/pool-api.js';
 import type { ReferenceReader } from '../../kube/reference-reader.js';
 import type { SandboxApi } from '../../kube/sandbox-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import { codeRunLogger } from '../../observability/logger.js';
 import type { Reconcile, ReconcileResult } from '../machinery/controller.js';
-import { poolSpecHashOf } from '../pool/pool-deployment.js';
-import { desiredPoolDeployment, type ObservedRuntime } from '../pool/pool-reconciler.js';
+import { poolTemplateHash, type ObservedRuntime } from '../pool/pool-pod.js';
 import { claimWarmPod } from '../pool/warm-claim.js';
 import type { WarmSessions } from '../pool/warm-sessions.js';
-import { warmRunOutcome } from '../pool/warm-outcome.js';
 import { listReferences, resolveInputs } from './inputs.js';
-import { buildJobConfigMap } from './job-configmap.js';
+import { Executions, type AttemptRecord, type ExecWork } from './executions.js';
 import { buildJobDocument, encodeJobDocument } from './job-document.js';
-import { buildJudgingRecord, decodeJudgingRecord, encodeJudgingRecord, judgeInputOf, type JudgingRecord } from './judging-record.js';
+import { buildJudgingRecord, judgeInputOf, type JudgingRecord } from './judging-record.js';
 import type { ResolvedLimits } from './limits.js';
 import { FINALIZER, runRef, runtimeNameOf, runView, type ObservedRun } from './observed-run.js';
-import { coldRunTimings, podView } from './observed-pod.js';
-import { isTerminal, planRun, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
-import { coldRunOutcome } from './sandbox-outcome.js';
-import { jobConfigMapName, runSelector } from './sandbox-names.js';
-import { JUDGING_CONFIGMAP_KEY, SANDBOX_CONTAINER, buildSandboxPod, coldRunDeadlineSeconds, runnerRunCommand, type SandboxConfig } from './sandbox-pod.js';
+import { podView } from './observed-pod.js';
+import { isTerminal, planRun, type ExecView, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
+import { execRunOutcome } from './sandbox-outcome.js';
+import { runSelector, uidsInUse } from './sandbox-names.js';
+import { SANDBOX_CONTAINER, buildSandboxPod, coldRunDeadlineSeconds, maxResultBytes, runnerRunCommand, type SandboxConfig } from './sandbox-pod.js';
 import { buildFinishedStatus, buildInvalidStatus, buildRunningStatus, buildSystemErrorStatus, type RunRecord, type StatusConfig } from './status.js';
 import { validateCodeRun } from './validate.js';
-import { judgeRun } from './verdict.js';
+import { judgeRunAsync } from './verdict.js';
 
 /** How long a pod may be pending without a reason before its events are read. */
 const EVENTS_AFTER_MS = 2000;
-
-/** The most of a sandbox container's log read back: the result document with every output. */
-const RESULT_LOG_LIMIT_BYTES = 128 * 1024 * 1024;
 
 export interface CodeRunReconcilerDeps {
   runs: { get(key: string): ObservedRun | undefined };
@@ -52,9 +48,11 @@ export interface CodeRunReconcilerDeps {
   codeRuns: CodeRunApi;
   sandbox: SandboxApi;
   pool: PoolApi;
-  exec: PodExec;
+  exec: Pick<PodExec, 'open'>;
   /** Execs opened ahead into idle pool pods; a claimed pod's is used instead of a new exec. */
   sessions: WarmSessions;
+  /** The executions this process holds; their ends enqueue the run. */
+  executions: Executions<ReadyAttempt>;
   /** How long a run may wait for an idle pool pod before it takes the cold path. */
   warmWaitMs: number;
   references: ReferenceReader;
@@ -67,18 +65,25 @@ export interface CodeRunReconcilerDeps {
   now?: () => Date;
 }
 
-/** Everything a new attempt needs, built from the spec, its Runtime and its references. */
-type Prepared =
-  | {
-      kind: 'ready';
-      runtimeName: string;
-      runtime: RuntimeSpec;
-      limits: ResolvedLimits;
-      judging: JudgingRecord;
-      pod: (attempt: number) => V1Pod;
-      blobs: { job: Buffer; judging: Buffer };
-    }
-  | { kind: 'blocked'; validity: Exclude<Validity, { kind: 'valid' }> };
+/** Everything an attempt needs from start to verdict, built from the spec, its Runtime and its references. */
+export interface ReadyAttempt {
+  kind: 'ready';
+  runtimeName: string;
+  runtime: RuntimeSpec;
+  limits: ResolvedLimits;
+  testCount: number;
+  judging: JudgingRecord;
+  pod: (attempt: number) => V1Pod;
+  /** The gzip'd job document, sent on the runner's stdin. */
+  job: Buffer;
+}
+
+type Prepared = ReadyAttempt | { kind: 'blocked'; validity: Exclude<Validity, { kind: 'valid' }> };
+
+/** A new Executions store whose ended executions are handed to `enqueue`. */
+export function newExecutions(enqueue: (key: string) => void): Executions<ReadyAttempt> {
+  return new Executions<ReadyAttempt>(enqueue);
+}
 
 export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
   const now = deps.now ?? (() => new Date());
@@ -102,20 +107,19 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const resolved = resolveInputs(spec, objects);
     if (resolved.kind === 'missing') return { kind: 'blocked', validity: { kind: 'waitingForReference', message: resolved.message } };
     if (resolved.kind === 'invalid') return { kind: 'blocked', validity: { kind: 'invalid', reason: 'InvalidSpec', message: resolved.message } };
+    const job = encodeJobDocument(buildJobDocument(spec, runtime, limits, resolved.inputs));
+    if (!job.ok) return { kind: 'blocked', validity: { kind: 'invalid', reason: 'InvalidSpec', message: job.message } };
     const ref = runRef(run);
-    const judging = buildJudgingRecord(spec, limits, resolved.inputs);
+    const testCount = resolved.inputs.tests.length;
     return {
       kind: 'ready',
       runtimeName,
       runtime,
       limits,
-      judging,
-      pod: (attempt) =>
-        buildSandboxPod({ run: ref, runtimeName, runtime, limits, testCount: resolved.inputs.tests.length, attempt }, deps.sandboxConfig),
-      blobs: {
-        job: encodeJobDocument(buildJobDocument(spec, runtime, limits, resolved.inputs)),
-        judging: encodeJudgingRecord(judging),
-      },
+      testCount,
+      judging: buildJudgingRecord(spec, limits, resolved.inputs),
+      pod: (attempt) => buildSandboxPod({ run: ref, runtimeName, runtime, limits, testCount, attempt, uidsInUse: uidsInUse(deps.pods.list()) }, deps.sandboxConfig),
+      job: job.bytes,
     };
   }
 
@@ -132,6 +136,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const run = deps.runs.get(key);
     if (run === undefined) {
       writtenOver.delete(key);
+      deps.executions.forget(key);
       return;
     }
     if (writtenOver.get(key)?.has(run.metadata.resourceVersion)) return;
@@ -161,7 +166,8 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     }
 
     const podSeen = await observePod(pod, at);
-    let actions = planRun(view, validity, podSeen, at, deps.plan);
+    const exec: ExecView = view.podName === undefined ? { kind: 'none' } : deps.executions.view(key, view.attempts, view.podName);
+    let actions = planRun(view, validity, podSeen, exec, at, deps.plan);
     if (actions.length > 0) log.debug({ actions: actions.map((a) => a.type) }, 'reconcile plan');
 
     const identity: RunIdentity = { namespace: run.metadata.namespace, name: run.metadata.name, resourceVersion: run.metadata.resourceVersion };
@@ -182,7 +188,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       identity.resourceVersion = written;
       // Plan again on what was just written instead of waiting for its watch event: in a burst
       // that round trip through a busy API server costs more than a warm run.
-      actions = planRun({ ...view, hasFinalizer: true }, validity, podSeen, at, deps.plan);
+      actions = planRun({ ...view, hasFinalizer: true }, validity, podSeen, exec, at, deps.plan);
       if (actions.length > 0) log.debug({ actions: actions.map((a) => a.type) }, 'reconcile plan, finalizer added');
     }
 
@@ -195,6 +201,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
           wroteOver(key, identity.resourceVersion);
           break;
         case 'deleteChildren':
+          deps.executions.forget(key);
           await deps.sandbox.deleteAll(runSelector(runRef(run)));
           break;
         case 'deleteRun':
@@ -225,35 +232,41 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
             run: ref,
             runtimeName: prepared.runtimeName,
             attempt: action.attempt,
-            poolSpecHash: poolSpecHashOf(desiredPoolDeployment(deps.runtimes.get(prepared.runtimeName), deps.sandboxConfig)),
+            poolSpecHash: poolTemplateHash(deps.runtimes.get(prepared.runtimeName), deps.sandboxConfig),
             waitedMs: at.getTime() - view.createdAt.getTime(),
             warmWaitMs: deps.warmWaitMs,
           });
           if (warm.kind === 'wait') return { requeueAfterMs: warm.ms };
           if (warm.kind === 'claimed') {
-            await serveWarm(key, run, view, prepared, action.attempt, warm.pod, identity, finish, log);
+            await startWarm(key, run, view, prepared, action.attempt, warm.pod, identity, log);
             break;
           }
-          const configMap = buildJobConfigMap({ run: ref, runtimeName: prepared.runtimeName, attempt: action.attempt }, prepared.blobs, deps.sandboxConfig);
-          if (!configMap.ok) {
-            await finish(buildInvalidStatus({ reason: 'InvalidSpec', message: configMap.message, now: at, observedGeneration: run.metadata.generation }, deps.statusConfig), 'Invalid');
-            return;
-          }
           const newPod = prepared.pod(action.attempt);
-          await deps.sandbox.createConfigMap(configMap.configMap);
+          const podName = newPod.metadata?.name;
+          if (podName === undefined) throw new Error('a sandbox pod was built without a name');
           await deps.sandbox.createPod(newPod);
+          // Held before the status names the pod, so no reconcile sees the attempt without it.
+          deps.executions.awaitPod(key, { attempt: action.attempt, podName, path: 'cold', prepared });
           await deps.codeRuns.patchStatus(
             identity,
-            buildRunningStatus({ ...record, path: 'cold', podName: newPod.metadata?.name, attempts: action.attempt, startedAt: view.startedAt ?? at, now: at }),
+            buildRunningStatus({ ...record, path: 'cold', podName, attempts: action.attempt, startedAt: view.startedAt ?? at, now: at }),
           );
           wroteOver(key, identity.resourceVersion);
           if (action.attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: runtimeName, path: 'cold' }, secondsBetween(view.createdAt, at));
-          deps.events.record(ref, 'Normal', 'Started', `attempt ${action.attempt} in sandbox pod ${newPod.metadata?.name ?? '?'}`);
-          log.info({ pod: newPod.metadata?.name, attempt: action.attempt }, 'run started');
+          deps.events.record(ref, 'Normal', 'Started', `attempt ${action.attempt} in sandbox pod ${podName}`);
+          log.info({ pod: podName, attempt: action.attempt }, 'run started');
           break;
         }
-        case 'collectResult':
-          await collect(run, view, pod, record, finish, log);
+        case 'sendJob': {
+          const execution = deps.executions.get(key, view.attempts, view.podName);
+          if (execution === undefined) throw new Error('sendJob planned without an execution');
+          const createdAt = pod?.metadata?.creationTimestamp;
+          if (createdAt !== undefined) deps.metrics.runStartSeconds.observe({ runtime: runtimeName, path: 'cold' }, secondsBetween(new Date(createdAt), at));
+          deps.executions.start(key, execution, execWork(execution, undefined));
+          break;
+        }
+        case 'finishAttempt':
+          await finishAttempt(key, view, record, finish);
           break;
         case 'requeueAfter':
           return { requeueAfterMs: action.ms };
@@ -261,22 +274,37 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     }
   };
 
+  /** Runs the attempt's job through the pod's runner: `session` if one was opened ahead, else a new exec. */
+  function execWork(attempt: AttemptRecord<ReadyAttempt>, session: ExecSession | undefined): ExecWork {
+    const { prepared, podName } = attempt;
+    const bounds = {
+      timeoutMs: coldRunDeadlineSeconds(prepared.limits, prepared.testCount, deps.sandboxConfig) * 1000,
+      maxOutputBytes: maxResultBytes(prepared.limits, prepared.testCount),
+    };
+    return async (signal) => {
+      const open = session ?? (await deps.exec.open({ namespace: deps.sandboxConfig.namespace, pod: podName, container: SANDBOX_CONTAINER, command: runnerRunCommand() }));
+      const cancel = (): void => open.close();
+      signal.addEventListener('abort', cancel, { once: true });
+      if (signal.aborted) cancel();
+      try {
+        const result = await open.send(prepared.job, bounds);
+        return execRunOutcome({
+          exitCode: execExitCode(result.status),
+          statusMessage: result.status.message,
+          stdout: result.stdout.toString('utf8'),
+          stderr: result.stderr.toString('utf8'),
+        });
+      } finally {
+        signal.removeEventListener('abort', cancel);
+      }
+    };
+  }
+
   /**
-   * A warm attempt, start to end: the claimed pod is recorded in status first (a retry after a
-   * conflict or a restart then finds it), the job goes in through exec on stdin, the result comes
-   * back on stdout, the status is written once over the Running version, the pod is deleted.
+   * A warm attempt's start: the claimed pod is recorded in status first (a retry after a conflict
+   * or a restart then finds it), then the job goes to the runner waiting in the pod.
    */
-  async function serveWarm(
-    key: string,
-    run: ObservedRun,
-    view: RunView,
-    prepared: Extract<Prepared, { kind: 'ready' }>,
-    attempt: number,
-    pod: V1Pod,
-    identity: RunIdentity,
-    finish: (status: CodeRunStatus, verdictLabel: string) => Promise<void>,
-    log: Logger,
-  ): Promise<void> {
+  async function startWarm(key: string, run: ObservedRun, view: RunView, prepared: ReadyAttempt, attempt: number, pod: V1Pod, identity: RunIdentity, log: Logger): Promise<void> {
     const podName = pod.metadata?.name;
     if (podName === undefined) throw new Error('a claimed pool pod has no name');
     const claimedAt = now();
@@ -285,69 +313,22 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     wroteOver(key, identity.resourceVersion);
     identity.resourceVersion = runningVersion;
     if (attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
-    log.debug({ pod: podName, attempt }, 'warm run started');
-
-    const execStart = now();
-    deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, execStart));
-    const timeoutMs = coldRunDeadlineSeconds(prepared.limits, prepared.judging.tests.length, deps.sandboxConfig) * 1000;
     const session = deps.sessions.take(podName);
     deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
-    const result =
-      session === undefined
-        ? await deps.exec.run({
-            namespace: deps.sandboxConfig.namespace,
-            pod: podName,
-            container: SANDBOX_CONTAINER,
-            command: runnerRunCommand(),
-            stdin: prepared.blobs.job,
-            timeoutMs,
-          })
-        : await session.send(prepared.blobs.job, timeoutMs);
-    const finishedAt = now();
-    deps.metrics.runExecutionSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(execStart, finishedAt));
-    const outcome = warmRunOutcome({
-      exitCode: execExitCode(result.status),
-      statusMessage: result.status.message,
-      stdout: result.stdout.toString('utf8'),
-      stderr: result.stderr.toString('utf8'),
-    });
-    const judgement = judgeRun(judgeInputOf(prepared.judging, outcome));
-    await finish(buildFinishedStatus({ ...record, judgement, finishedAt }, deps.statusConfig), judgement.verdict);
-    log.debug(
-      { pod: podName, recordMs: execStart.getTime() - claimedAt.getTime(), execMs: finishedAt.getTime() - execStart.getTime(), writeMs: now().getTime() - finishedAt.getTime() },
-      'warm run timings',
-    );
-    // One pod serves one run: it goes now, with whatever the run left in it.
-    await deps.pool.deletePod(podName);
+    deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, now()));
+    const execution = { attempt, podName, path: 'warm' as const, prepared };
+    deps.executions.start(key, execution, execWork(execution, session));
+    log.debug({ pod: podName, attempt }, 'warm run started');
   }
 
-  async function collect(
-    run: ObservedRun,
-    view: RunView,
-    pod: V1Pod | undefined,
-    record: RunRecord,
-    finish: (status: CodeRunStatus, verdictLabel: string) => Promise<void>,
-    log: Logger,
-  ): Promise<void> {
-    const at = now();
-    if (pod === undefined || view.podName === undefined) throw new Error('collectResult planned without a pod');
-    const configMap = await deps.sandbox.readConfigMap(jobConfigMapName(runRef(run), view.attempts));
-    const stored = configMap?.binaryData?.[JUDGING_CONFIGMAP_KEY];
-    const judging = stored === undefined ? undefined : decodeJudgingRecord(Buffer.from(stored, 'base64'));
-    if (judging === undefined || !judging.ok) {
-      const why = judging === undefined ? `the job ConfigMap of attempt ${view.attempts} is gone` : judging.message;
-      await finish(buildSystemErrorStatus({ ...record, message: `cannot judge the run: ${why}`, finishedAt: at }, deps.statusConfig), 'SystemError');
-      return;
-    }
-    const logText = await deps.sandbox.readLog(view.podName, SANDBOX_CONTAINER, RESULT_LOG_LIMIT_BYTES);
-    const judgement = judgeRun(judgeInputOf(judging.record, coldRunOutcome(pod, logText)));
-    const status = buildFinishedStatus({ ...record, judgement, finishedAt: at }, deps.statusConfig);
-    await finish(status, judgement.verdict);
-    const runtime = runtimeNameOf(run);
-    const timings = coldRunTimings(pod);
-    if (timings.startSeconds !== undefined) deps.metrics.runStartSeconds.observe({ runtime, path: 'cold' }, timings.startSeconds);
-    if (timings.executionSeconds !== undefined) deps.metrics.runExecutionSeconds.observe({ runtime, path: 'cold' }, timings.executionSeconds);
-    log.debug({ timings }, 'cold run timings');
+  /** Judges the ended execution's result and writes the terminal status, once. */
+  async function finishAttempt(key: string, view: RunView, record: RunRecord, finish: (status: CodeRunStatus, verdictLabel: string) => Promise<void>): Promise<void> {
+    const execution = deps.executions.get(key, view.attempts, view.podName);
+    if (execution?.state !== 'done') throw new Error('finishAttempt planned without an ended execution');
+    const { prepared, outcome, sentAt, finishedAt } = execution;
+    deps.metrics.runExecutionSeconds.observe({ runtime: prepared.runtimeName, path: execution.path }, secondsBetween(sentAt, finishedAt));
+    const judgement = await judgeRunAsync(judgeInputOf(prepared.judging, outcome));
+    await finish(buildFinishedStatus({ ...record, judgement, finishedAt }, deps.statusConfig), judgement.verdict);
   }
 }
 

@@ -4,10 +4,14 @@ import { FullLimitsSchema } from '../../crds/limits.js';
 // The documents exchanged with the runner (issue 3): one job in, one result out. The runner
 // does no judging; the controller turns a result into verdicts.
 
+/** How text in a document carries bytes: as UTF-8 text, or standard base64 with padding. */
+const EncodingSchema = z.enum(['utf8', 'base64']);
+export type Encoding = z.infer<typeof EncodingSchema>;
+
 export const JobFileSchema = z.object({
   path: z.string().min(1),
   content: z.string(),
-  encoding: z.enum(['utf8', 'base64']).optional(),
+  encoding: EncodingSchema.optional(),
 });
 export type JobFile = z.infer<typeof JobFileSchema>;
 
@@ -18,6 +22,8 @@ export const JobDocumentSchema = z.object({
   tests: z.array(z.object({ name: z.string(), stdin: z.string() })).min(1),
   limits: FullLimitsSchema,
   compileLimits: FullLimitsSchema.optional(),
+  /** The Runtime's env, on top of the runner's fixed set (runner/PROTOCOL.md). */
+  env: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
 });
 export type JobDocument = z.infer<typeof JobDocumentSchema>;
 
@@ -26,30 +32,64 @@ export type LimitKind = (typeof LIMIT_KINDS)[number];
 
 const measured = z.number().min(0);
 
-export const CompileResultSchema = z.object({
-  exitCode: z.number().int().nullable(),
-  signal: z.number().int().nullable(),
-  output: z.string(),
-  outputTruncated: z.boolean(),
-  cpuTimeMillis: measured,
-  wallTimeMillis: measured,
-  limitExceeded: z.enum(LIMIT_KINDS).nullable(),
-});
+/**
+ * The bytes a captured output stands for, or undefined when base64 text is not standard base64
+ * with padding. (The runner sends base64 for bytes that are not UTF-8, or when JSON escaping
+ * would make the text longer.)
+ */
+function outputBytes(text: string, encoding: Encoding): Buffer | undefined {
+  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(text, 'base64');
+  // Node's decoder skips what is not base64; only a text that encodes back to itself is whole.
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** Decodes the output at `field`, or records an issue there and returns undefined. */
+function decodeOutput(text: string, encoding: Encoding, field: string, ctx: z.RefinementCtx): Buffer | undefined {
+  const bytes = outputBytes(text, encoding);
+  if (bytes === undefined) ctx.issues.push({ code: 'custom', message: `${field} is not standard base64 with padding`, input: text, path: [field] });
+  return bytes;
+}
+
+// Each captured output comes with its encoding; the parsed result holds the output's bytes.
+export const CompileResultSchema = z
+  .object({
+    exitCode: z.number().int().nullable(),
+    signal: z.number().int().nullable(),
+    output: z.string(),
+    outputEncoding: EncodingSchema,
+    outputTruncated: z.boolean(),
+    cpuTimeMillis: measured,
+    wallTimeMillis: measured,
+    limitExceeded: z.enum(LIMIT_KINDS).nullable(),
+  })
+  .transform(({ outputEncoding, ...compile }, ctx) => {
+    const output = decodeOutput(compile.output, outputEncoding, 'output', ctx);
+    return output === undefined ? z.NEVER : { ...compile, output };
+  });
 export type CompileResult = z.infer<typeof CompileResultSchema>;
 
-export const TestResultSchema = z.object({
-  name: z.string(),
-  exitCode: z.number().int().nullable(),
-  signal: z.number().int().nullable(),
-  cpuTimeMillis: measured,
-  wallTimeMillis: measured,
-  memoryKiB: measured,
-  stdout: z.string(),
-  stderr: z.string(),
-  stdoutTruncated: z.boolean(),
-  stderrTruncated: z.boolean(),
-  limitExceeded: z.enum(LIMIT_KINDS).nullable(),
-});
+export const TestResultSchema = z
+  .object({
+    name: z.string(),
+    exitCode: z.number().int().nullable(),
+    signal: z.number().int().nullable(),
+    cpuTimeMillis: measured,
+    wallTimeMillis: measured,
+    memoryKiB: measured,
+    stdout: z.string(),
+    stdoutEncoding: EncodingSchema,
+    stderr: z.string(),
+    stderrEncoding: EncodingSchema,
+    stdoutTruncated: z.boolean(),
+    stderrTruncated: z.boolean(),
+    limitExceeded: z.enum(LIMIT_KINDS).nullable(),
+  })
+  .transform(({ stdoutEncoding, stderrEncoding, ...test }, ctx) => {
+    const stdout = decodeOutput(test.stdout, stdoutEncoding, 'stdout', ctx);
+    const stderr = decodeOutput(test.stderr, stderrEncoding, 'stderr', ctx);
+    return stdout === undefined || stderr === undefined ? z.NEVER : { ...test, stdout, stderr };
+  });
 export type TestResult = z.infer<typeof TestResultSchema>;
 
 export const ResultDocumentSchema = z.object({

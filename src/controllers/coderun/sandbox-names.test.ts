@@ -1,4 +1,4 @@
-import { HOST_UID_RANGE, USERNS_UID_RANGE, jobConfigMapName, runSelector, sandboxLabels, sandboxPodName, sandboxUid } from './sandbox-names.js';
+import { HOST_UID_RANGE, USERNS_UID_RANGE, allocateUid, runSelector, sandboxLabels, sandboxPodName, sandboxUid, uidsInUse } from './sandbox-names.js';
 
 const uid = '6f1c2a9e-6b53-4a8e-9d1e-2b7f3c4d5e6f';
 
@@ -21,7 +21,6 @@ describe('sandboxPodName', () => {
     const run = { namespace: 'judge', name: 'sum', uid };
     expect(sandboxPodName(run, 1)).toBe(sandboxPodName({ ...run }, 1));
     expect(sandboxPodName({ ...run, uid: uid.replace('6f', '70') }, 1)).not.toBe(sandboxPodName(run, 1));
-    expect(jobConfigMapName(run, 1)).toBe(`sum-${uid}-job`);
   });
 });
 
@@ -59,5 +58,48 @@ describe('sandboxUid', () => {
       expect(u).toBeGreaterThan(0);
       expect(u).toBeLessThan(65536);
     }
+  });
+});
+
+describe('allocateUid', () => {
+  const range = { start: 100, size: 10 };
+  const seed = 'pool-python3-0a1b2c3d';
+  /** The uid k steps after where the seed hashes to, wrapping inside the range. */
+  const after = (k: number) => range.start + ((sandboxUid(seed, range) - range.start + k) % range.size);
+
+  it.each<[string, number[], number]>([
+    ['nothing in use: where the seed hashes to', [], after(0)],
+    ['uids outside the range do not matter', [1, 99, 110], after(0)],
+    ['its uid in use: the next free one', [after(0)], after(1)],
+    ['a run of uids in use: the first free one after them', [after(0), after(1), after(2), after(4)], after(3)],
+    ['only the first uid of the range free: found by wrapping around at its end', [101, 102, 103, 104, 105, 106, 107, 108, 109], 100],
+  ])('%s', (_name, inUse, expected) => {
+    expect(allocateUid(seed, new Set(inUse), range)).toBe(expected);
+  });
+
+  it('never gives a uid in use, and the same uid for the same seed and uids in use', () => {
+    const inUse = new Set<number>();
+    for (let i = 0; i < 10; i++) {
+      const uid = allocateUid(`pod-${i}`, inUse, range);
+      expect(uid).toBe(allocateUid(`pod-${i}`, new Set(inUse), range));
+      expect(inUse.has(uid)).toBe(false);
+      expect(uid).toBeGreaterThanOrEqual(100);
+      expect(uid).toBeLessThan(110);
+      inUse.add(uid);
+    }
+    expect(() => allocateUid('one-too-many', inUse, range)).toThrow(/every uid of 100\.\.109 is in use/);
+  });
+
+  it('in the host range, 5000 pods allocated one after another never share a uid', () => {
+    const inUse = new Set<number>();
+    for (let i = 0; i < 5000; i++) inUse.add(allocateUid(`pod-${i}`, inUse, HOST_UID_RANGE));
+    expect(inUse.size).toBe(5000);
+  });
+});
+
+describe('uidsInUse', () => {
+  it('the pod-level runAsUser of every pod that has one', () => {
+    const pods = [{ spec: { securityContext: { runAsUser: 7 } } }, { spec: {} }, {}, { spec: { securityContext: { runAsUser: 9 } } }];
+    expect(uidsInUse(pods)).toEqual(new Set([7, 9]));
   });
 });

@@ -40,11 +40,6 @@ export function sandboxPodName(run: RunRef, attempt: number): string {
   return `${prefix}-${run.uid.toLowerCase()}${attempt > 1 ? `-${attempt}` : ''}`;
 }
 
-/** The job ConfigMap of one attempt's pod. */
-export function jobConfigMapName(run: RunRef, attempt: number): string {
-  return `${sandboxPodName(run, attempt)}-job`;
-}
-
 /** Labels that tie a sandbox object to its CodeRun; select by run-uid, the only exact one. */
 export function sandboxLabels(run: RunRef, runtimeName: string, attempt: number): Record<string, string> {
   return {
@@ -71,15 +66,43 @@ export interface UidRange {
 /**
  * Without user namespaces: a range of host uids that no image or node user owns, below 2^31 so
  * that no tool with a signed uid trips over it. RLIMIT_NPROC counts per uid on the whole node,
- * so a uid per run makes the process limit a per-pod limit; 1e9 uids make two concurrent runs
- * on a node share one with a chance of about n²/2e9.
+ * so a uid per pod (allocateUid) makes the process limit a per-pod limit. The range is large so
+ * that two allocations from caches that have not seen each other's pod yet almost never meet.
  */
 export const HOST_UID_RANGE: UidRange = { start: 1_000_000_000, size: 1_000_000_000 };
 /** With hostUsers: false a pod sees uids 0..65535 only, each pod mapped to its own host range. */
 export const USERNS_UID_RANGE: UidRange = { start: 10_000, size: 50_000 };
 
-/** The uid (and gid) a run's processes get: a hash of the run's UID into the range. */
-export function sandboxUid(runUid: string, range: UidRange): number {
-  const digest = createHash('sha256').update(runUid).digest();
+/** Where a seed (a run's UID, a pool pod's name) hashes into the range: allocateUid's first choice. */
+export function sandboxUid(seed: string, range: UidRange): number {
+  const digest = createHash('sha256').update(seed).digest();
   return range.start + (digest.readUIntBE(0, 6) % range.size);
+}
+
+/**
+ * The uid (and gid) of a new sandbox pod: the seed's hash into the range, or the next uid after it
+ * (wrapping) that no live sandbox pod uses. RLIMIT_NPROC counts a uid's tasks on the whole node
+ * while the runner sees only its own pod's, so a uid shared with another pod would make its
+ * process limit depend on that pod. Deterministic for a seed and the same uids in use.
+ */
+export function allocateUid(seed: string, inUse: ReadonlySet<number>, range: UidRange): number {
+  const first = sandboxUid(seed, range) - range.start;
+  for (let i = 0; i < range.size; i++) {
+    const uid = range.start + ((first + i) % range.size);
+    if (!inUse.has(uid)) return uid;
+  }
+  throw new Error(`every uid of ${range.start}..${range.start + range.size - 1} is in use by a sandbox pod`);
+}
+
+/**
+ * The uids of sandbox pods, e.g. from the pod cache: every one is in use until its pod is gone
+ * from the API (a pod being deleted may still have processes).
+ */
+export function uidsInUse(pods: ReadonlyArray<{ spec?: { securityContext?: { runAsUser?: number } } }>): Set<number> {
+  const out = new Set<number>();
+  for (const pod of pods) {
+    const uid = pod.spec?.securityContext?.runAsUser;
+    if (uid !== undefined) out.add(uid);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import {
   buildSandboxPod,
   buildSandboxPodSpec,
   coldRunDeadlineSeconds,
-  coldRunNeeds,
+  maxResultBytes,
   runnerRunCommand,
   sandboxResources,
   type ColdPodInput,
@@ -15,7 +15,7 @@ import { sandboxUid } from './sandbox-names.js';
 import { CPP, PYTHON3 } from './test-fixtures.js';
 
 const run = { namespace: 'judge', name: 'sum', uid: '6f1c2a9e-6b53-4a8e-9d1e-2b7f3c4d5e6f' };
-const python: ColdPodInput = { run, runtimeName: 'python3', runtime: PYTHON3, limits: resolveLimits(undefined, PYTHON3), testCount: 3, attempt: 1 };
+const python: ColdPodInput = { run, runtimeName: 'python3', runtime: PYTHON3, limits: resolveLimits(undefined, PYTHON3), testCount: 3, attempt: 1, uidsInUse: new Set() };
 const cpp: ColdPodInput = { ...python, runtimeName: 'cpp', runtime: CPP, limits: resolveLimits(undefined, CPP) };
 const config: SandboxConfig = { ...DEFAULT_SANDBOX_CONFIG, runnerImage: 'coderun/runner:test' };
 
@@ -62,6 +62,8 @@ describe('buildSandboxPod: every sandbox layer', () => {
     }
     const other = buildSandboxPod({ ...python, run: { ...run, uid: 'another-run' } }, config);
     expect(other.spec?.securityContext?.runAsUser).not.toBe(uid);
+    // A uid another live sandbox pod has (an earlier attempt's pod still going) is never taken.
+    expect(buildSandboxPod({ ...python, uidsInUse: new Set([uid]) }, config).spec?.securityContext?.runAsUser).not.toBe(uid);
   });
 
   test('the init container installs the runner into the shared volume', () => {
@@ -71,36 +73,32 @@ describe('buildSandboxPod: every sandbox layer', () => {
     expect(init?.resources).toEqual(spec.containers[0]?.resources);
   });
 
-  test('the main container runs the job from the ConfigMap through the runner, in the runtime image', () => {
+  test('the main container waits in the runner for the exec that brings the job: no volume holds any input', () => {
     const [main] = spec.containers;
-    expect(main).toMatchObject({
-      name: 'sandbox',
-      image: 'python:3.12-slim',
-      command: ['/coderun/bin/runner', 'run', '--workdir', '/work', '/coderun/job/job'],
-      workingDir: '/work',
-    });
+    expect(main).toMatchObject({ name: 'sandbox', image: 'python:3.12-slim', command: ['/coderun/bin/runner', 'idle'], workingDir: '/work' });
     expect(main?.volumeMounts).toEqual([
       { name: 'coderun-bin', mountPath: '/coderun/bin', readOnly: true },
       { name: 'work', mountPath: '/work' },
       { name: 'tmp', mountPath: '/tmp' },
-      { name: 'job', mountPath: '/coderun/job', readOnly: true },
     ]);
-    expect(spec.volumes).toContainEqual({
-      name: 'job',
-      configMap: { name: `sum-${run.uid}-job`, items: [{ key: 'job', path: 'job' }], defaultMode: 0o444 },
-    });
+    expect(spec.volumes?.map((v) => v.name)).toEqual(['coderun-bin', 'work', 'tmp']);
+    expect(spec.volumes?.some((v) => v.configMap !== undefined || v.secret !== undefined)).toBe(false);
   });
 
-  test('work dir and /tmp are size-limited tmpfs', () => {
-    expect(spec.volumes).toContainEqual({ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } });
-    expect(spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } });
+  test('the termination message is a plain file the operator never reads (the program could write it)', () => {
+    for (const c of containers(pod)) expect(c.terminationMessagePolicy).toBe('File');
   });
 
-  test('memory covers the program, both tmpfs and the runner; requested as much as limited', () => {
-    // 256 MiB default + 64 work + 64 tmp + 64 runner
+  test('the tmpfs sizes follow the run memory limit: what the program stores there is memory it is charged for', () => {
+    expect(spec.volumes).toContainEqual({ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: `${64 + 256}Mi` } });
+    expect(spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } });
+  });
+
+  test('memory covers the program (tmpfs included), the job files and the runner; requested as much as limited', () => {
+    // 256 MiB default + 64 work dir files + 64 runner
     expect(spec.containers[0]?.resources).toEqual({
-      requests: { cpu: '100m', memory: '448Mi', 'ephemeral-storage': '33Mi' },
-      limits: { cpu: '1', memory: '448Mi', 'ephemeral-storage': '33Mi' },
+      requests: { cpu: '100m', memory: '384Mi', 'ephemeral-storage': '32Mi' },
+      limits: { cpu: '1', memory: '384Mi', 'ephemeral-storage': '32Mi' },
     });
   });
 
@@ -119,7 +117,7 @@ describe('buildSandboxPod: per-runtime and per-cluster options', () => {
     const spec = buildSandboxPod(cpp, config).spec!;
     expect(spec.runtimeClassName).toBe('gvisor');
     // compile runs at the Runtime max: 1024 MiB, 20 s wall
-    expect(spec.containers[0]?.resources?.limits?.memory).toBe(`${1024 + 192}Mi`);
+    expect(spec.containers[0]?.resources?.limits?.memory).toBe(`${1024 + 128}Mi`);
     expect(spec.activeDeadlineSeconds).toBe(20 + 3 * 5 + 120);
   });
 
@@ -139,15 +137,14 @@ describe('buildSandboxPod: per-runtime and per-cluster options', () => {
     expect(spec).toMatchObject({ priorityClassName: 'judge', nodeSelector: { pool: 'sandbox' }, tolerations: [{ key: 'sandbox' }] });
   });
 
-  test('a later attempt gets its own pod and ConfigMap names', () => {
+  test('a later attempt gets its own pod name', () => {
     const pod = buildSandboxPod({ ...python, attempt: 2 }, config);
     expect(pod.metadata?.name).toBe(`sum-${run.uid}-2`);
     expect(pod.metadata?.labels?.['coderun.dev/attempt']).toBe('2');
-    expect(pod.spec?.volumes?.find((v) => v.name === 'job')?.configMap?.name).toBe(`sum-${run.uid}-2-job`);
   });
 });
 
-test('idle mode (warm pool template): same layers, runner idle, no job volume, no deadline, restart Always', () => {
+test('idle mode (warm pool pod): same layers, runner idle, no deadline, restart Always', () => {
   const cold = buildSandboxPod(python, config).spec!;
   const idle = buildSandboxPodSpec({ image: 'python:3.12-slim', uid: 12345, resources: cold.containers[0]!.resources!, mode: { kind: 'idle' } }, config);
   expect(idle.containers[0]?.command).toEqual(['/coderun/bin/runner', 'idle']);
@@ -162,12 +159,15 @@ test('idle mode (warm pool template): same layers, runner idle, no job volume, n
 
 describe('resources and deadline', () => {
   test.each([
-    [1, 65536, 33],
-    [100, 65536, 32 + 25],
-    [10, 1 << 20, 32 + 40],
-  ])('%d tests of %d output bytes need %d MiB of ephemeral storage for the log', (tests, outputBytes, mib) => {
+    [1, 65536, 64 * 1024 + 1024 + Math.ceil((2 * 65536 * 4) / 3)],
+    [100, 65536, 64 * 1024 + 100 * 1024 + Math.ceil((200 * 65536 * 4) / 3)],
+  ])('%d tests of %d output bytes: the result may take %d bytes (every output base64, plus the document)', (tests, outputBytes, bytes) => {
     const limits = { run: { ...PYTHON3.limits.default, outputBytes }, compile: undefined };
-    expect(sandboxResources(coldRunNeeds(limits, tests), config).limits?.['ephemeral-storage']).toBe(`${mib}Mi`);
+    expect(maxResultBytes(limits, tests)).toBe(bytes);
+  });
+
+  test('the pod memory is the run memory, the job files and the runner', () => {
+    expect(sandboxResources(100, config).limits?.memory).toBe(`${100 + 64 + 64}Mi`);
   });
 
   test('the deadline rounds up to whole seconds', () => {

@@ -15,10 +15,9 @@ import {
   HOST_UID_RANGE,
   RUN_NAME_ANNOTATION,
   USERNS_UID_RANGE,
-  jobConfigMapName,
   sandboxLabels,
+  allocateUid,
   sandboxPodName,
-  sandboxUid,
   type RunRef,
   type UidRange,
 } from './sandbox-names.js';
@@ -42,8 +41,8 @@ export interface SandboxConfig {
   runnerOverheadMiB: number;
   cpuRequest: string;
   cpuLimit: string;
-  /** Ephemeral storage on top of the result document in the container log. */
-  ephemeralStorageBaseMiB: number;
+  /** Ephemeral storage: the container log holds only the runner's diagnostics, never a result. */
+  ephemeralStorageMiB: number;
   /** Added to compile + tests' wall time for activeDeadlineSeconds: image pull, start, result. */
   deadlineMarginSeconds: number;
   terminationGracePeriodSeconds: number;
@@ -63,7 +62,7 @@ export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = {
   runnerOverheadMiB: 64,
   cpuRequest: '100m',
   cpuLimit: '1',
-  ephemeralStorageBaseMiB: 32,
+  ephemeralStorageMiB: 32,
   deadlineMarginSeconds: 120,
   terminationGracePeriodSeconds: 2,
 };
@@ -72,8 +71,6 @@ export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = {
 export const SANDBOX_PATHS = {
   binDir: '/coderun/bin',
   runner: '/coderun/bin/runner',
-  jobDir: '/coderun/job',
-  jobFile: '/coderun/job/job',
   workdir: '/work',
   tmp: '/tmp',
   /** Where the runner image keeps the binary. */
@@ -82,21 +79,18 @@ export const SANDBOX_PATHS = {
 
 export const SANDBOX_CONTAINER = 'sandbox';
 export const RUNNER_INIT_CONTAINER = 'install-runner';
-/** Key of the gzip-compressed job in the job ConfigMap's binaryData. */
-export const JOB_CONFIGMAP_KEY = 'job';
-/** The judging record's key in the same ConfigMap; never mounted into the pod. */
-export const JUDGING_CONFIGMAP_KEY = 'judging';
+const VOLUMES = { bin: 'coderun-bin', work: 'work', tmp: 'tmp' } as const;
 
-const VOLUMES = { bin: 'coderun-bin', work: 'work', tmp: 'tmp', job: 'job' } as const;
-const MiB = 1024 * 1024;
-
-/** The runner command that runs one job: from the mounted file (cold) or from stdin (warm exec). */
-export function runnerRunCommand(jobFile?: string): string[] {
-  const command = [SANDBOX_PATHS.runner, 'run', '--workdir', SANDBOX_PATHS.workdir];
-  return jobFile === undefined ? command : [...command, jobFile];
+/**
+ * The runner command that runs one job, given on its stdin through an exec. Only the runner
+ * holds that pipe: no file in the pod holds any test's input or the job, so a test cannot read
+ * another test's input.
+ */
+export function runnerRunCommand(): string[] {
+  return [SANDBOX_PATHS.runner, 'run', '--workdir', SANDBOX_PATHS.workdir];
 }
 
-/** The command of a warm pool pod, waiting for a job through exec. */
+/** The command of every sandbox pod, cold or warm: wait for the exec that brings the job. */
 export function runnerIdleCommand(): string[] {
   return [SANDBOX_PATHS.runner, 'idle'];
 }
@@ -123,33 +117,30 @@ export function sandboxContainerSecurityContext(uid: number): V1SecurityContext 
   };
 }
 
-/** What a sandbox pod must hold: the largest memory limit and the bytes its log may take. */
-export interface SandboxNeeds {
-  memoryMiB: number;
-  logBytes: number;
+/** The largest memory limit of a run's steps: what its sandbox must hold. */
+export function runMemoryMiB(limits: ResolvedLimits): number {
+  return Math.max(limits.run.memoryMiB, limits.compile?.memoryMiB ?? 0);
 }
 
 /**
- * A cold run's needs: the larger of compile and run memory; the log holds the result document,
- * whose outputs are capped by outputBytes and may double in size by JSON escaping.
+ * The most bytes the runner's result document may take: every output at its limit, base64'd
+ * (the runner never lets escaping make it larger), plus the rest of the document. An exec that
+ * returns more is cut off as a failure of the sandbox.
  */
-export function coldRunNeeds(limits: ResolvedLimits, testCount: number): SandboxNeeds {
-  const compileOutput = limits.compile?.outputBytes ?? 0;
-  return {
-    memoryMiB: Math.max(limits.run.memoryMiB, limits.compile?.memoryMiB ?? 0),
-    logBytes: 2 * (2 * testCount * limits.run.outputBytes + compileOutput),
-  };
+export function maxResultBytes(limits: ResolvedLimits, testCount: number): number {
+  const outputs = 2 * testCount * limits.run.outputBytes + (limits.compile?.outputBytes ?? 0);
+  return Math.ceil((outputs * 4) / 3) + testCount * 1024 + 64 * 1024;
 }
 
 /**
- * Pod resources: memory for the program plus both tmpfs volumes (their pages count against the
- * pod's memory cgroup) plus the runner; requested as much as limited, so a node under pressure
- * never evicts a run for memory it was promised. The runner's own rlimits and cgroup checks are
- * exact; these limits are the backstop.
+ * Pod resources: memory for the program (what it keeps in tmpfs, /dev/shm or memfds counts
+ * against the same limit, as the runner measures it) plus the job's files in the work directory
+ * plus the runner; requested as much as limited, so a node under pressure never evicts a run for
+ * memory it was promised. The runner's own limits are exact; these are the backstop.
  */
-export function sandboxResources(needs: SandboxNeeds, config: SandboxConfig): V1ResourceRequirements {
-  const memory = `${needs.memoryMiB + config.workdirMiB + config.tmpMiB + config.runnerOverheadMiB}Mi`;
-  const ephemeral = `${config.ephemeralStorageBaseMiB + Math.ceil(needs.logBytes / MiB)}Mi`;
+export function sandboxResources(memoryMiB: number, config: SandboxConfig): V1ResourceRequirements {
+  const memory = `${memoryMiB + config.workdirMiB + config.runnerOverheadMiB}Mi`;
+  const ephemeral = `${config.ephemeralStorageMiB}Mi`;
   return {
     requests: { cpu: config.cpuRequest, memory, 'ephemeral-storage': ephemeral },
     limits: { cpu: config.cpuLimit, memory, 'ephemeral-storage': ephemeral },
@@ -162,8 +153,8 @@ export function coldRunDeadlineSeconds(limits: ResolvedLimits, testCount: number
   return Math.ceil(wallMillis / 1000) + config.deadlineMarginSeconds;
 }
 
-/** How a sandbox pod gets its job: a mounted ConfigMap (cold), or later through exec (warm pool). */
-export type SandboxMode = { kind: 'run'; jobConfigMapName: string; activeDeadlineSeconds: number } | { kind: 'idle' };
+/** A pod for one run (cold: never restarted, with a deadline), or a warm pool pod. Both get their job through an exec. */
+export type SandboxMode = { kind: 'run'; activeDeadlineSeconds: number } | { kind: 'idle' };
 
 export interface SandboxPodSpecInput {
   image: string;
@@ -171,31 +162,28 @@ export interface SandboxPodSpecInput {
   uid: number;
   resources: V1ResourceRequirements;
   mode: SandboxMode;
+  /**
+   * The largest memory limit of the runs the pod serves: what the program writes to /tmp and the
+   * work directory is memory it is charged for, so neither tmpfs needs to be larger.
+   */
+  memoryMiB?: number;
 }
 
-function volumes(mode: SandboxMode, config: SandboxConfig): V1Volume[] {
-  const out: V1Volume[] = [
+function volumes(input: SandboxPodSpecInput, config: SandboxConfig): V1Volume[] {
+  const tmpMiB = input.memoryMiB ?? config.tmpMiB;
+  return [
     { name: VOLUMES.bin, emptyDir: { sizeLimit: '64Mi' } },
-    { name: VOLUMES.work, emptyDir: { medium: 'Memory', sizeLimit: `${config.workdirMiB}Mi` } },
-    { name: VOLUMES.tmp, emptyDir: { medium: 'Memory', sizeLimit: `${config.tmpMiB}Mi` } },
+    { name: VOLUMES.work, emptyDir: { medium: 'Memory', sizeLimit: `${config.workdirMiB + (input.memoryMiB ?? 0)}Mi` } },
+    { name: VOLUMES.tmp, emptyDir: { medium: 'Memory', sizeLimit: `${tmpMiB}Mi` } },
   ];
-  if (mode.kind === 'run') {
-    out.push({
-      name: VOLUMES.job,
-      configMap: { name: mode.jobConfigMapName, items: [{ key: JOB_CONFIGMAP_KEY, path: 'job' }], defaultMode: 0o444 },
-    });
-  }
-  return out;
 }
 
-function mainMounts(mode: SandboxMode): V1VolumeMount[] {
-  const out: V1VolumeMount[] = [
+function mainMounts(): V1VolumeMount[] {
+  return [
     { name: VOLUMES.bin, mountPath: SANDBOX_PATHS.binDir, readOnly: true },
     { name: VOLUMES.work, mountPath: SANDBOX_PATHS.workdir },
     { name: VOLUMES.tmp, mountPath: SANDBOX_PATHS.tmp },
   ];
-  if (mode.kind === 'run') out.push({ name: VOLUMES.job, mountPath: SANDBOX_PATHS.jobDir, readOnly: true });
-  return out;
 }
 
 /**
@@ -212,13 +200,13 @@ export function runnerInitContainer(uid: number, resources: V1ResourceRequiremen
     resources,
     securityContext: sandboxContainerSecurityContext(uid),
     volumeMounts: [{ name: VOLUMES.bin, mountPath: SANDBOX_PATHS.binDir }],
-    terminationMessagePolicy: 'FallbackToLogsOnError',
+    terminationMessagePolicy: 'File',
   };
 }
 
 /**
  * The pod spec of every sandbox pod, cold or warm: all layers of design.md "The sandbox". A warm
- * pool's Deployment uses it as its template with mode idle.
+ * pool builds its pods with it, in mode idle.
  */
 export function buildSandboxPodSpec(input: SandboxPodSpecInput, config: SandboxConfig): V1PodSpec {
   const { mode, uid } = input;
@@ -237,7 +225,7 @@ export function buildSandboxPodSpec(input: SandboxPodSpecInput, config: SandboxC
         name: SANDBOX_CONTAINER,
         image: input.image,
         imagePullPolicy: config.imagePullPolicy,
-        command: mode.kind === 'run' ? runnerRunCommand(SANDBOX_PATHS.jobFile) : runnerIdleCommand(),
+        command: runnerIdleCommand(),
         workingDir: SANDBOX_PATHS.workdir,
         env: [
           { name: 'HOME', value: SANDBOX_PATHS.tmp },
@@ -245,11 +233,11 @@ export function buildSandboxPodSpec(input: SandboxPodSpecInput, config: SandboxC
         ],
         resources: input.resources,
         securityContext: sandboxContainerSecurityContext(uid),
-        volumeMounts: mainMounts(mode),
-        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: mainMounts(),
+        terminationMessagePolicy: 'File',
       },
     ],
-    volumes: volumes(mode, config),
+    volumes: volumes(input, config),
   };
   if (mode.kind === 'run') spec.activeDeadlineSeconds = mode.activeDeadlineSeconds;
   if (config.userNamespaces) spec.hostUsers = false;
@@ -272,6 +260,8 @@ export interface ColdPodInput {
   limits: ResolvedLimits;
   testCount: number;
   attempt: number;
+  /** Uids of the live sandbox pods (uidsInUse of the pod cache): the new pod gets another. */
+  uidsInUse: ReadonlySet<number>;
 }
 
 /** The cold path's pod for one attempt of one run, in the sandbox namespace. */
@@ -290,13 +280,10 @@ export function buildSandboxPod(input: ColdPodInput, config: SandboxConfig): V1P
       {
         image: input.runtime.image,
         runtimeClassName: input.runtime.runtimeClassName,
-        uid: sandboxUid(run.uid, uidRangeOf(config)),
-        resources: sandboxResources(coldRunNeeds(input.limits, input.testCount), config),
-        mode: {
-          kind: 'run',
-          jobConfigMapName: jobConfigMapName(run, attempt),
-          activeDeadlineSeconds: coldRunDeadlineSeconds(input.limits, input.testCount, config),
-        },
+        uid: allocateUid(run.uid, input.uidsInUse, uidRangeOf(config)),
+        resources: sandboxResources(runMemoryMiB(input.limits), config),
+        memoryMiB: runMemoryMiB(input.limits),
+        mode: { kind: 'run', activeDeadlineSeconds: coldRunDeadlineSeconds(input.limits, input.testCount, config) },
       },
       config,
     ),

@@ -6,6 +6,7 @@ import {
   buildRunningStatus,
   buildSystemErrorStatus,
   outputShare,
+  statusOutput,
   truncateUtf8,
   type RunRecord,
 } from './status.js';
@@ -19,7 +20,7 @@ const record: RunRecord = { path: 'cold', podName: 'sum-abc', attempts: 1, start
 function judged(result: Partial<ResultDocument>, expected: string[]): Judgement {
   return judgeRun({
     outcome: { kind: 'result', result: { compile: null, tests: [], error: null, ...result } },
-    tests: expected.map((e, i) => ({ name: String(i + 1), expectedStdout: e })),
+    tests: expected.map((e, i) => ({ name: String(i + 1), expectedStdout: Buffer.from(e, 'utf8') })),
     compare: undefined,
     limits: LIMITS,
     stopOnFirstFailure: false,
@@ -37,6 +38,38 @@ describe('truncateUtf8', () => {
     ['abc', 0, '', true],
   ])('%j to %d bytes', (text, max, out, truncated) => {
     expect(truncateUtf8(text, max)).toEqual({ text: out, truncated });
+  });
+});
+
+describe('statusOutput', () => {
+  const bytes = (...values: number[]) => Buffer.from(values);
+  test.each<[string, Buffer, number, ReturnType<typeof statusOutput>]>([
+    ['UTF-8 text that fits', Buffer.from('h\u00e9llo\n'), 100, { text: 'h\u00e9llo\n', encoding: 'utf8', truncated: false }],
+    ['text cut before a 2-byte character, never inside it', Buffer.from('h\u00e9llo'), 2, { text: 'h', encoding: 'utf8', truncated: true }],
+    ['text cut after a whole character', Buffer.from('h\u00e9llo'), 3, { text: 'h\u00e9', encoding: 'utf8', truncated: true }],
+    ['text cut before a 3-byte character', Buffer.from('\u20ac\u20ac'), 5, { text: '\u20ac', encoding: 'utf8', truncated: true }],
+    ['text cut before a 4-byte character', Buffer.from('a\u{1f600}'), 4, { text: 'a', encoding: 'utf8', truncated: true }],
+    ['nothing kept', Buffer.from('abc'), 0, { text: '', encoding: 'utf8', truncated: true }],
+    ['empty', Buffer.alloc(0), 10, { text: '', encoding: 'utf8', truncated: false }],
+    ['bytes that are not UTF-8, as base64', bytes(0xff, 0xfe), 100, { text: '//4=', encoding: 'base64', truncated: false }],
+    ['binary cut to 3 bytes for every 4 characters of base64', bytes(0xff, 1, 2, 3, 4, 5, 6, 7), 8, { text: '/wECAwQF', encoding: 'base64', truncated: true }],
+    ['binary with a budget that is not a multiple of 4', bytes(0xff, 1, 2, 3, 4, 5, 6, 7), 7, { text: '/wEC', encoding: 'base64', truncated: true }],
+    ['bytes past the cut do not matter: the kept ones are text', Buffer.concat([Buffer.from('ok'), bytes(0xff)]), 2, { text: 'ok', encoding: 'utf8', truncated: true }],
+    ['a character cut by the runner, inside the budget, is binary', Buffer.from('h\u00e9').subarray(0, 2), 100, { text: 'aMM=', encoding: 'base64', truncated: false }],
+  ])('%s', (_name, output, max, kept) => {
+    expect(statusOutput(output, max)).toEqual(kept);
+    expect(Buffer.byteLength(statusOutput(output, max).text)).toBeLessThanOrEqual(max);
+    expect(statusOutput(output, max).text).not.toContain('\uFFFD');
+  });
+
+  test('what is kept is a prefix of the output, whichever the encoding', () => {
+    const output = Buffer.from([0x41, 0xc3, 0xa9, 0xff, 0x42, 0xe2, 0x82, 0xac, 0x43]);
+    for (let max = 0; max <= output.length + 4; max++) {
+      const kept = statusOutput(output, max);
+      const restored = Buffer.from(kept.text, kept.encoding === 'base64' ? 'base64' : 'utf8');
+      expect(output.subarray(0, restored.length)).toEqual(restored);
+      expect(kept.truncated).toBe(restored.length < output.length);
+    }
   });
 });
 
@@ -82,7 +115,7 @@ describe('buildFinishedStatus', () => {
 
   test('a compilation error keeps the compiler output', () => {
     const judgement = judged(
-      { compile: { exitCode: 1, signal: null, output: 'main.cpp:3: error: x', outputTruncated: false, cpuTimeMillis: 400.4, wallTimeMillis: 500, limitExceeded: null } },
+      { compile: { exitCode: 1, signal: null, output: Buffer.from('main.cpp:3: error: x'), outputTruncated: false, cpuTimeMillis: 400.4, wallTimeMillis: 500, limitExceeded: null } },
       ['3\n'],
     );
     const status = buildFinishedStatus({ ...record, judgement, finishedAt: finished });
@@ -99,6 +132,29 @@ describe('buildFinishedStatus', () => {
     const status = buildFinishedStatus({ ...record, judgement, finishedAt: finished }, { outputBytes: 100, outputBudgetBytes: 1 << 20, messageBytes: 1024 });
     expect(status.tests?.[0]).toMatchObject({ verdict: 'Accepted', stdout: 'x'.repeat(100), truncated: true });
     expect(status.tests?.[1]).toMatchObject({ verdict: 'OutputLimitExceeded', stdout: 'ok', truncated: true });
+  });
+
+  test('outputs that are not UTF-8 are kept as base64, beside an encoding field', () => {
+    const judgement = judged(
+      {
+        compile: { exitCode: 0, signal: null, output: Buffer.from([0x80, 0x0a]), outputTruncated: false, cpuTimeMillis: 400, wallTimeMillis: 500, limitExceeded: null },
+        tests: [{ ...passedTest('1', '', { stderr: 'warning\n' }), stdout: Buffer.from([0xff, 0xfe]) }],
+      },
+      ['\uFFFD\uFFFD'],
+    );
+    const status = buildFinishedStatus({ ...record, judgement, finishedAt: finished });
+    expect(status.verdict).toBe('WrongAnswer');
+    expect(status.tests?.[0]).toMatchObject({ stdout: '//4=', stdoutEncoding: 'base64', stderr: 'warning\n', truncated: false });
+    expect(status.tests?.[0]).not.toHaveProperty('stderrEncoding');
+    expect(status.compile).toMatchObject({ output: 'gAo=', outputEncoding: 'base64' });
+    expect(CodeRunStatusSchema.parse(status)).toEqual(status);
+  });
+
+  test('text over the share is cut at a character boundary, never into U+FFFD', () => {
+    const judgement = judged({ tests: [passedTest('1', '\u20ac'.repeat(100))] }, ['\u20ac'.repeat(100)]);
+    const status = buildFinishedStatus({ ...record, judgement, finishedAt: finished }, { outputBytes: 100, outputBudgetBytes: 1 << 20, messageBytes: 1024 });
+    expect(status.tests?.[0]).toMatchObject({ verdict: 'Accepted', stdout: '\u20ac'.repeat(33), truncated: true });
+    expect(status.tests?.[0]).not.toHaveProperty('stdoutEncoding');
   });
 
   test('512 tests of 1 MiB output each keep the status far below the etcd limit', () => {

@@ -1,5 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import type { CodeRunStatus, CompileStatus, TestStatus, Verdict } from '../../crds/coderun.js';
 import type { Condition } from '../../crds/common.js';
+import type { Encoding } from './runner-protocol.js';
+import { charStart } from './utf8.js';
 import type { InvalidReason } from './validate.js';
 import type { Judgement, TestJudgement } from './verdict.js';
 
@@ -22,10 +25,29 @@ export type RunPath = 'cold' | 'warm';
 export function truncateUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return { text, truncated: false };
-  let end = Math.max(0, maxBytes);
-  // Back up over continuation bytes (10xxxxxx) so the cut lands on a character boundary.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return { text: bytes.subarray(0, end).toString('utf8'), truncated: true };
+  return { text: bytes.subarray(0, charStart(bytes, Math.max(0, maxBytes))).toString('utf8'), truncated: true };
+}
+
+/** A program output as the status keeps it. */
+export interface StatusOutput {
+  text: string;
+  encoding: Encoding;
+  /** Fewer bytes are kept than the output has. */
+  truncated: boolean;
+}
+
+/**
+ * A program output cut to at most maxBytes in the status: its text, cut at a character boundary,
+ * when the bytes kept are UTF-8; else the base64 of as many bytes as fit maxBytes once encoded
+ * (3 bytes for every 4 characters), so that nothing kept is lost or replaced.
+ */
+export function statusOutput(bytes: Buffer, maxBytes: number): StatusOutput {
+  const max = Math.max(0, maxBytes);
+  const textEnd = bytes.length <= max ? bytes.length : charStart(bytes, max);
+  const text = bytes.subarray(0, textEnd);
+  if (isUtf8(text)) return { text: text.toString('utf8'), encoding: 'utf8', truncated: textEnd < bytes.length };
+  const binaryEnd = Math.min(bytes.length, Math.floor(max / 4) * 3);
+  return { text: bytes.subarray(0, binaryEnd).toString('base64'), encoding: 'base64', truncated: binaryEnd < bytes.length };
 }
 
 /** RFC 3339 with seconds, as metav1.Time is written. */
@@ -50,15 +72,17 @@ function testStatus(t: TestJudgement, share: number, config: StatusConfig): Test
   const out: TestStatus = { name: t.name, verdict: t.verdict, message: truncateUtf8(t.message, config.messageBytes).text };
   const r = t.result;
   if (r === undefined) return out;
-  const stdout = truncateUtf8(r.stdout, share);
-  const stderr = truncateUtf8(r.stderr, share);
+  const stdout = statusOutput(r.stdout, share);
+  const stderr = statusOutput(r.stderr, share);
   if (r.exitCode !== null) out.exitCode = r.exitCode;
   if (r.signal !== null) out.signal = r.signal;
   out.cpuTimeMillis = int(r.cpuTimeMillis);
   out.wallTimeMillis = int(r.wallTimeMillis);
   out.memoryKiB = int(r.memoryKiB);
   out.stdout = stdout.text;
+  if (stdout.encoding === 'base64') out.stdoutEncoding = 'base64';
   out.stderr = stderr.text;
+  if (stderr.encoding === 'base64') out.stderrEncoding = 'base64';
   out.truncated = stdout.truncated || stderr.truncated || r.stdoutTruncated || r.stderrTruncated;
   return out;
 }
@@ -66,8 +90,9 @@ function testStatus(t: TestJudgement, share: number, config: StatusConfig): Test
 function compileStatus(judgement: Judgement, share: number): CompileStatus | undefined {
   const c = judgement.compile;
   if (!c) return undefined;
-  const output = truncateUtf8(c.output, share);
+  const output = statusOutput(c.output, share);
   const out: CompileStatus = { output: output.text, truncated: output.truncated || c.outputTruncated, cpuTimeMillis: int(c.cpuTimeMillis), wallTimeMillis: int(c.wallTimeMillis) };
+  if (output.encoding === 'base64') out.outputEncoding = 'base64';
   if (c.exitCode !== null) out.exitCode = c.exitCode;
   if (c.signal !== null) out.signal = c.signal;
   return out;

@@ -25,8 +25,12 @@ export const CPP: RuntimeSpec = {
 
 export const LIMITS: ResolvedLimits = { run: PYTHON3.limits.default, compile: undefined };
 
-/** A test the runner finished normally with exit 0 and the given stdout. */
-export function passedTest(name: string, stdout: string, changes: Partial<TestResult> = {}): TestResult {
+/** Changes to a test result, its outputs given as text. */
+export type TestChanges = Partial<Omit<TestResult, 'stdout' | 'stderr'>> & { stdout?: string; stderr?: string };
+
+/** A test the runner finished normally with exit 0 and the given stdout (UTF-8 text). */
+export function passedTest(name: string, stdout: string, changes: TestChanges = {}): TestResult {
+  const { stdout: changedStdout = stdout, stderr = '', ...others } = changes;
   return {
     name,
     exitCode: 0,
@@ -34,11 +38,11 @@ export function passedTest(name: string, stdout: string, changes: Partial<TestRe
     cpuTimeMillis: 12,
     wallTimeMillis: 20,
     memoryKiB: 9000,
-    stdout,
-    stderr: '',
+    stdout: Buffer.from(changedStdout, 'utf8'),
+    stderr: Buffer.from(stderr, 'utf8'),
     stdoutTruncated: false,
     stderrTruncated: false,
     limitExceeded: null,
-    ...changes,
+    ...others,
   };
 }

@@ -1,12 +1,14 @@
 import type { Compare, TestVerdict } from '../../crds/coderun.js';
-import type { CompileResult, ResultDocument, TestResult } from './runner-protocol.js';
-import { LIMITS, passedTest } from './test-fixtures.js';
-import { judgeRun, judgeTest, signalText, type JudgeInput } from './verdict.js';
+import type { CompileResult, ResultDocument } from './runner-protocol.js';
+import { runSteps } from './steps.js';
+import { LIMITS, passedTest, type TestChanges } from './test-fixtures.js';
+import { judgeRun, judgeRunAsync, judgeTest, signalText, type JudgeInput } from './verdict.js';
 
 const limits = LIMITS.run; // cpu 2000 ms, wall 5000 ms, 256 MiB, 65536 output bytes, 16 processes
+const bytes = (text: string | undefined) => (text === undefined ? undefined : Buffer.from(text, 'utf8'));
 
 describe('judgeTest', () => {
-  test.each<[string, Partial<TestResult>, string | undefined, TestVerdict, string]>([
+  test.each<[string, TestChanges, string | undefined, TestVerdict, string]>([
     ['exit 0, output matches', { stdout: '3\n' }, '3\n', 'Accepted', 'output matches'],
     ['exit 0, no expected output', { stdout: 'anything' }, undefined, 'Accepted', 'exit code 0'],
     ['exit 0, output differs', { stdout: '4\n' }, '3\n', 'WrongAnswer', 'expected "3\\n", got "4\\n"'],
@@ -30,27 +32,27 @@ describe('judgeTest', () => {
     ['a limit wins over a wrong answer', { stdout: '4\n', cpuTimeMillis: 3000 }, '3\n', 'TimeLimitExceeded', 'CPU time'],
     ['neither exit code nor signal', { exitCode: null, signal: null }, undefined, 'SystemError', 'neither an exit code nor a signal'],
   ])('%s', (_name, changes, expected, verdict, message) => {
-    const judged = judgeTest(passedTest('1', '', changes), expected, { mode: 'exact' }, limits);
+    const judged = runSteps(judgeTest(passedTest('1', '', changes), bytes(expected), { mode: 'exact' }, limits));
     expect(judged.verdict).toBe(verdict);
     expect(judged.message).toContain(message);
   });
 
   test('comparison uses the compare mode', () => {
     const test = passedTest('1', '3   \n');
-    expect(judgeTest(test, '3\n', { mode: 'exact' }, limits).verdict).toBe('WrongAnswer');
-    expect(judgeTest(test, '3\n', { mode: 'trimTrailingWhitespace' }, limits).verdict).toBe('Accepted');
+    expect(runSteps(judgeTest(test, bytes('3\n'), { mode: 'exact' }, limits)).verdict).toBe('WrongAnswer');
+    expect(runSteps(judgeTest(test, bytes('3\n'), { mode: 'trimTrailingWhitespace' }, limits)).verdict).toBe('Accepted');
   });
 });
 
-const compiled: CompileResult = { exitCode: 0, signal: null, output: '', outputTruncated: false, cpuTimeMillis: 900, wallTimeMillis: 1000, limitExceeded: null };
+const compiled: CompileResult = { exitCode: 0, signal: null, output: Buffer.alloc(0), outputTruncated: false, cpuTimeMillis: 900, wallTimeMillis: 1000, limitExceeded: null };
 
 function input(result: Partial<ResultDocument>, overrides: Partial<JudgeInput> = {}): JudgeInput {
   return {
     outcome: { kind: 'result', result: { compile: null, tests: [], error: null, ...result } },
     tests: [
-      { name: '1', expectedStdout: '3\n' },
-      { name: '2', expectedStdout: '5\n' },
-      { name: '3', expectedStdout: '7\n' },
+      { name: '1', expectedStdout: bytes('3\n') },
+      { name: '2', expectedStdout: bytes('5\n') },
+      { name: '3', expectedStdout: bytes('7\n') },
     ],
     compare: undefined,
     limits: LIMITS,
@@ -59,7 +61,7 @@ function input(result: Partial<ResultDocument>, overrides: Partial<JudgeInput> =
   };
 }
 
-const three = (second: Partial<TestResult>, third: Partial<TestResult> = {}) => [
+const three = (second: TestChanges, third: TestChanges = {}) => [
   passedTest('1', '3\n'),
   passedTest('2', '5\n', second),
   passedTest('3', '7\n', third),
@@ -74,7 +76,7 @@ describe('judgeRun', () => {
     ['a TLE by wall time', input({ tests: three({}, { limitExceeded: 'wallTime', wallTimeMillis: 5000, exitCode: null, signal: 9 }) }), 'TimeLimitExceeded', 'on test 3: wall time'],
     ['an MLE', input({ tests: three({ limitExceeded: 'memory', exitCode: null, signal: 9 }) }), 'MemoryLimitExceeded', 'on test 2'],
     ['an OLE', input({ tests: three({ limitExceeded: 'output', stdoutTruncated: true }) }), 'OutputLimitExceeded', 'on test 2'],
-    ['compilation failed', input({ compile: { ...compiled, exitCode: 1, output: 'main.cpp:1: error' } }), 'CompilationError', 'compilation failed with exit code 1'],
+    ['compilation failed', input({ compile: { ...compiled, exitCode: 1, output: Buffer.from('main.cpp:1: error') } }), 'CompilationError', 'compilation failed with exit code 1'],
     ['compiler killed', input({ compile: { ...compiled, exitCode: null, signal: 9 } }), 'CompilationError', 'compiler was killed by signal 9 (SIGKILL)'],
     ['compile time limit', input({ compile: { ...compiled, exitCode: null, signal: 9, limitExceeded: 'wallTime' } }), 'CompilationError', 'compilation exceeded its wall time limit'],
     ['compiled, then accepted', input({ compile: compiled, tests: three({}) }), 'Accepted', 'all 3 tests passed'],
@@ -82,7 +84,6 @@ describe('judgeRun', () => {
     ['a missing test result', input({ tests: [passedTest('1', '3\n')] }), 'SystemError', 'no result for test "2"'],
     ['a test without exit code or signal', input({ tests: three({}, { exitCode: null }) }), 'SystemError', 'on test 3'],
     ['SystemError wins over an earlier failure', input({ tests: three({ stdout: 'x' }, { exitCode: null }) }), 'SystemError', 'on test 3'],
-    ['pod OOM-killed', input({}, { outcome: { kind: 'oomKilled', memoryLimitMiB: 448 } }), 'MemoryLimitExceeded', 'OOM killer at its memory limit of 448 MiB'],
     ['sandbox failure', input({}, { outcome: { kind: 'sandboxFailure', message: 'image gcc:99 cannot be pulled' } }), 'SystemError', 'image gcc:99 cannot be pulled'],
   ])('%s', (_name, judgeInput, verdict, message) => {
     const judgement = judgeRun(judgeInput);
@@ -110,17 +111,57 @@ describe('judgeRun', () => {
   });
 
   test('a compilation error keeps the compiler output and judges no test', () => {
-    const judgement = judgeRun(input({ compile: { ...compiled, exitCode: 1, output: 'error: x' }, tests: [] }));
-    expect(judgement.compile?.output).toBe('error: x');
+    const judgement = judgeRun(input({ compile: { ...compiled, exitCode: 1, output: Buffer.from('error: x') }, tests: [] }));
+    expect(judgement.compile?.output).toEqual(Buffer.from('error: x'));
     expect(judgement.tests).toEqual([]);
   });
 
   test('float compare reaches the tests', () => {
     const compare: Compare = { mode: 'float', absTolerance: 0.01 };
     const judgement = judgeRun(
-      input({ tests: [passedTest('1', '3.005\n')] }, { tests: [{ name: '1', expectedStdout: '3' }], compare }),
+      input({ tests: [passedTest('1', '3.005\n')] }, { tests: [{ name: '1', expectedStdout: bytes('3') }], compare }),
     );
     expect(judgement.verdict).toBe('Accepted');
+  });
+});
+
+describe('judging bytes', () => {
+  test('FF FE is a WrongAnswer against two U+FFFD (the bytes they used to be decoded to)', () => {
+    const ffFe = { ...passedTest('1', ''), stdout: Buffer.from([0xff, 0xfe]) };
+    const judgement = judgeRun(input({ tests: [ffFe] }, { tests: [{ name: '1', expectedStdout: bytes('\uFFFD\uFFFD') }] }));
+    expect(judgement.verdict).toBe('WrongAnswer');
+    expect(judgement.message).toContain('got "\\xff\\xfe"');
+  });
+
+  test('the same bytes that are not UTF-8 are Accepted in exact mode', () => {
+    const test = { ...passedTest('1', ''), stdout: Buffer.from([0xff, 0xfe]) };
+    expect(runSteps(judgeTest(test, Buffer.from([0xff, 0xfe]), undefined, limits)).verdict).toBe('Accepted');
+  });
+});
+
+describe('judgeRunAsync', () => {
+  test.each<[string, JudgeInput]>([
+    ['accepted', input({ tests: three({}) })],
+    ['a wrong answer', input({ tests: three({ stdout: '6\n' }) })],
+    ['a compilation error', input({ compile: { ...compiled, exitCode: 1 } })],
+    ['a sandbox failure', input({}, { outcome: { kind: 'sandboxFailure', message: 'gone' } })],
+  ])('judges as judgeRun does: %s', async (_name, judgeInput) => {
+    await expect(judgeRunAsync(judgeInput)).resolves.toEqual(judgeRun(judgeInput));
+  });
+
+  test('lets the event loop run while it judges a large output', async () => {
+    const big = `${' '.repeat(4 << 20)}x\n`;
+    const judgeInput = input({ tests: [passedTest('1', big)] }, { tests: [{ name: '1', expectedStdout: bytes(big) }], compare: { mode: 'trimTrailingWhitespace' } });
+    let turns = 0;
+    const turn = () => {
+      turns++;
+      timer = setImmediate(turn);
+    };
+    let timer = setImmediate(turn);
+    const judgement = await judgeRunAsync(judgeInput);
+    clearImmediate(timer);
+    expect(judgement.verdict).toBe('Accepted');
+    expect(turns).toBeGreaterThan(10); // about one per 64 KiB slice
   });
 });
 

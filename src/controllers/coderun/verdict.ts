@@ -3,6 +3,7 @@ import type { FullLimits } from '../../crds/limits.js';
 import { compareOutput } from './compare.js';
 import type { ResolvedLimits } from './limits.js';
 import type { CompileResult, LimitKind, ResultDocument, TestResult } from './runner-protocol.js';
+import { Meter, runSteps, runStepsAsync, type Steps } from './steps.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
@@ -41,9 +42,15 @@ function limitVerdict(kind: LimitKind, test: TestResult, limits: FullLimits): Te
 /**
  * One test's verdict from what the runner measured. A limit the runner reports wins; a
  * measurement over its limit the runner did not flag still counts; then signals, exit code,
- * and last the output comparison (on the full stdout).
+ * and last the output comparison (on the full stdout, counted on `meter`).
  */
-export function judgeTest(test: TestResult, expectedStdout: string | undefined, compare: Compare | undefined, limits: FullLimits): TestVerdictResult {
+export function* judgeTest(
+  test: TestResult,
+  expectedStdout: Buffer | undefined,
+  compare: Compare | undefined,
+  limits: FullLimits,
+  meter: Meter = new Meter(),
+): Steps<TestVerdictResult> {
   if (test.limitExceeded !== null) return limitVerdict(test.limitExceeded, test, limits);
   if (test.cpuTimeMillis > limits.cpuTimeMillis) return limitVerdict('cpuTime', test, limits);
   if (test.wallTimeMillis > limits.wallTimeMillis) return limitVerdict('wallTime', test, limits);
@@ -55,7 +62,7 @@ export function judgeTest(test: TestResult, expectedStdout: string | undefined, 
   if (test.exitCode === null) return { verdict: 'SystemError', message: 'the runner reported neither an exit code nor a signal' };
   if (test.exitCode !== 0) return { verdict: 'RuntimeError', message: `exit code ${test.exitCode}` };
   if (expectedStdout === undefined) return { verdict: 'Accepted', message: 'exit code 0' };
-  const comparison = compareOutput(test.stdout, expectedStdout, compare);
+  const comparison = yield* compareOutput(test.stdout, expectedStdout, compare, meter);
   return comparison.equal ? { verdict: 'Accepted', message: 'output matches' } : { verdict: 'WrongAnswer', message: comparison.difference };
 }
 
@@ -79,14 +86,12 @@ export function compileFailure(compile: CompileResult, limits: FullLimits | unde
 
 export interface ExpectedTest {
   name: string;
-  expectedStdout: string | undefined;
+  expectedStdout: Buffer | undefined;
 }
 
 /** What came back from the sandbox. */
 export type RunOutcome =
   | { kind: 'result'; result: ResultDocument }
-  /** The pod's container was OOM-killed at its memory limit before the runner could report. */
-  | { kind: 'oomKilled'; memoryLimitMiB: number }
   /** The sandbox failed: no image, unschedulable, runner crashed, deadline. Never the program's fault. */
   | { kind: 'sandboxFailure'; message: string };
 
@@ -116,7 +121,7 @@ const isRunVerdict = (v: TestVerdict): v is Verdict => v !== 'Skipped';
 
 const NOT_JUDGED = 'not judged: an earlier test failed and stopOnFirstFailure is set';
 
-function judgeTests(input: JudgeInput, result: ResultDocument): TestJudgement[] | string {
+function* judgeTests(input: JudgeInput, result: ResultDocument, meter: Meter): Steps<TestJudgement[] | string> {
   const byName = new Map(result.tests.map((t) => [t.name, t]));
   const out: TestJudgement[] = [];
   let failed = false;
@@ -127,7 +132,7 @@ function judgeTests(input: JudgeInput, result: ResultDocument): TestJudgement[] 
       out.push({ name: expected.name, verdict: 'Skipped', message: NOT_JUDGED, result: undefined });
       continue;
     }
-    const judged = judgeTest(test, expected.expectedStdout, input.compare, input.limits.run);
+    const judged = yield* judgeTest(test, expected.expectedStdout, input.compare, input.limits.run, meter);
     out.push({ name: expected.name, ...judged, result: test });
     failed ||= judged.verdict !== 'Accepted';
   }
@@ -139,17 +144,9 @@ function judgeTests(input: JudgeInput, result: ResultDocument): TestJudgement[] 
  * program), CompilationError, else the verdict of the first test that is not Accepted, else
  * Accepted.
  */
-export function judgeRun(input: JudgeInput): Judgement {
+function* judge(input: JudgeInput, meter: Meter): Steps<Judgement> {
   const { outcome } = input;
   if (outcome.kind === 'sandboxFailure') return { verdict: 'SystemError', message: outcome.message, compile: undefined, tests: [] };
-  if (outcome.kind === 'oomKilled') {
-    return {
-      verdict: 'MemoryLimitExceeded',
-      message: `the sandbox was killed by the kernel's OOM killer at its memory limit of ${outcome.memoryLimitMiB} MiB`,
-      compile: undefined,
-      tests: [],
-    };
-  }
   const { result } = outcome;
   const compile = result.compile ?? undefined;
   if (result.error !== null) return { verdict: 'SystemError', message: `the runner failed: ${result.error}`, compile, tests: [] };
@@ -157,7 +154,7 @@ export function judgeRun(input: JudgeInput): Judgement {
     const failure = compileFailure(compile, input.limits.compile);
     if (failure) return { verdict: 'CompilationError', message: failure, compile, tests: [] };
   }
-  const tests = judgeTests(input, result);
+  const tests = yield* judgeTests(input, result, meter);
   if (typeof tests === 'string') return { verdict: 'SystemError', message: tests, compile, tests: [] };
   const broken = tests.find((t) => t.verdict === 'SystemError');
   const first = broken ?? tests.find((t) => t.verdict !== 'Accepted');
@@ -167,4 +164,14 @@ export function judgeRun(input: JudgeInput): Judgement {
   const only = tests.length === 1 ? tests[0] : undefined;
   const message = only ? `Accepted: ${only.message}` : `Accepted: all ${tests.length} tests passed`;
   return { verdict: 'Accepted', message, compile, tests };
+}
+
+/** The run's verdict (see judge), judged at once: for pure code and tests, where nothing else waits. */
+export function judgeRun(input: JudgeInput): Judgement {
+  return runSteps(judge(input, new Meter()));
+}
+
+/** The run's verdict, judged in slices with the event loop let in between: how the operator judges. */
+export function judgeRunAsync(input: JudgeInput): Promise<Judgement> {
+  return runStepsAsync(judge(input, new Meter()));
 }

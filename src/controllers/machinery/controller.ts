@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { withRequestSignal } from '../../kube/request-signal.js';
 import type { MachineryMetrics } from '../../observability/machinery-metrics.js';
 import { realClock, type Clock } from './clock.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -121,7 +122,8 @@ export class Controller {
     const started = this.clock.now();
     let outcome: ReconcileOutcome;
     try {
-      const result = (await this.reconcile(key, { signal: this.abort.signal })) ?? {};
+      const signal = this.abort.signal;
+      const result = (await withRequestSignal(signal, () => this.reconcile(key, { signal }))) ?? {};
       outcome = this.applyResult(key, result);
     } catch (err) {
       outcome = 'error';

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { chooseStartPath, claimCandidates, countPoolPods, ownClaim, staleClaims, type ClaimOwner, type StartPath, type StartPathInput } from './claim-choice.js';
+import { chooseStartPath, claimCandidates, ownClaim, staleClaims, type ClaimOwner, type StartPath, type StartPathInput } from './claim-choice.js';
 
 const HASH = 'abc123';
 
@@ -70,20 +70,6 @@ describe('ownClaim', () => {
     ['another run\'s claim is not ours', 'u2', 1, undefined],
   ])('%s', (_name, uid, attempt, expected) => {
     expect(ownClaim(pods, uid, attempt)?.metadata?.name).toBe(expected);
-  });
-});
-
-describe('countPoolPods', () => {
-  it('counts starting, idle and claimed pods of one Runtime, ignoring pods being deleted and idle pods of an old template', () => {
-    const pods = [
-      pod({ name: 'a' }),
-      pod({ name: 'b', ready: false }),
-      pod({ name: 'c', state: 'claimed' }),
-      pod({ name: 'd', deleting: true }),
-      pod({ name: 'e', runtime: 'cpp' }),
-      pod({ name: 'f', hash: 'old' }),
-    ];
-    expect(countPoolPods(pods, 'python3', HASH)).toEqual({ starting: 1, idle: 1, claimed: 1 });
   });
 });
 

@@ -18,34 +18,6 @@ export function isClaimable(pod: V1Pod): boolean {
   return isIdlePoolPod(pod) && isReady(pod);
 }
 
-/** Pool pods of a Runtime by state: what the Runtime's status and the pool metrics report. */
-export interface PoolCounts {
-  /** Idle pods not Ready yet (image, init container, start). */
-  starting: number;
-  /** Idle and Ready: claimable. */
-  idle: number;
-  /** Serving a run. */
-  claimed: number;
-}
-
-/**
- * Idle pods count only when they are of the current template (`specHash`): pods of an old one are
- * being rolled away and are never claimed.
- */
-export function countPoolPods(pods: readonly V1Pod[], runtimeName: string, specHash: string | undefined): PoolCounts {
-  const counts: PoolCounts = { starting: 0, idle: 0, claimed: 0 };
-  for (const pod of pods) {
-    const labels = pod.metadata?.labels ?? {};
-    if (labels[LABELS.component] !== POOL_COMPONENT || labels[LABELS.runtime] !== poolRuntimeLabel(runtimeName)) continue;
-    if (pod.metadata?.deletionTimestamp !== undefined) continue;
-    if (labels[POOL_LABELS.state] === 'claimed') counts.claimed++;
-    else if (labels[POOL_LABELS.specHash] !== specHash) continue;
-    else if (isReady(pod)) counts.idle++;
-    else counts.starting++;
-  }
-  return counts;
-}
-
 /**
  * The idle, Ready pool pods of a Runtime in the order a claimer tries them. Only pods of the
  * current template (`specHash`) count: during a roll after an image change, the old image's idle

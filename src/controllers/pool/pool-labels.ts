@@ -1,21 +1,25 @@
-// Names and labels of warm pool objects. A pool pod is selected by its Deployment only while its
-// state label says idle: claiming flips the label, the ReplicaSet stops counting the pod (and
-// releases it), and a replacement starts at once.
+// Names and labels of warm pool pods. The pool controller keeps a Runtime's idle pods by their
+// state label: claiming flips it to claimed, the pod stops counting as idle, and a replacement
+// starts at once.
 import { LABELS, MANAGED_BY, RUN_NAME_ANNOTATION, sandboxLabels, type RunRef } from '../coderun/sandbox-names.js';
 
 export const POOL_LABELS = {
-  /** idle: waiting for a run, selected by the Deployment; claimed: serving exactly one run. */
+  /** idle: waiting for a run, kept by the pool controller; claimed: serving exactly one run. */
   state: 'coderun.dev/pool-state',
-  /** The hash of the pool's pod template, on the Deployment and on every pod it made. */
+  /** The hash of the pool's pod template (everything but the pod's own uid), on every pool pod. */
   specHash: 'coderun.dev/pool-spec',
 } as const;
 
 export const POOL_COMPONENT = 'pool';
-export type PoolPodState = 'idle' | 'claimed';
 
-/** The Deployment of one Runtime's pool; a Runtime name is a DNS subdomain, so only cut it. */
-export function poolDeploymentName(runtimeName: string): string {
-  return `pool-${runtimeName}`.slice(0, 253);
+/**
+ * A pool pod's name: the Runtime's name (cut, dots made dashes) and a random suffix, at most 63
+ * characters (a valid hostname). Random like a ReplicaSet's generateName, but chosen before the
+ * create, so the pod can be expected (pool-expectations) and its uid derived from its name.
+ */
+export function poolPodName(runtimeName: string, suffix: string): string {
+  const prefix = runtimeName.slice(0, 62 - 'pool-'.length - suffix.length).replace(/\./g, '-').replace(/-+$/, '');
+  return `pool-${prefix}-${suffix}`;
 }
 
 /** The labels a label value may hold: at most 63 characters, alphanumeric at both ends. */
@@ -23,7 +27,7 @@ export function poolRuntimeLabel(runtimeName: string): string {
   return runtimeName.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
 }
 
-/** The labels every pool pod starts with; also the Deployment's selector. */
+/** The labels every pool pod starts with. */
 export function idlePoolLabels(runtimeName: string): Record<string, string> {
   return {
     [LABELS.managedBy]: MANAGED_BY,
@@ -42,8 +46,9 @@ export function poolPodsSelector(runtimeName: string): string {
 export const CLAIMED_POOL_PODS_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=${POOL_COMPONENT},${POOL_LABELS.state}=claimed`;
 
 /**
- * What a claim writes on the pod: the claimed state (out of the Deployment's selector) and the
- * run's labels, so the cold path's cleanup by run selector deletes it and pod events reach the run.
+ * What a claim writes on the pod: the claimed state (the pool no longer counts it as idle, and
+ * never deletes it) and the run's labels, so the cold path's cleanup by run selector deletes it
+ * and pod events reach the run.
  */
 export function claimedPodMetadata(run: RunRef, runtimeName: string, attempt: number): { labels: Record<string, string>; annotations: Record<string, string> } {
   return {

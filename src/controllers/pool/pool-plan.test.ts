@@ -1,38 +1,94 @@
-import type { V1Deployment } from '@kubernetes/client-node';
-import { planPool, type PoolObservation } from './pool-plan.js';
+import type { PoolPodView } from './observed-pool.js';
+import { countPool, planPool, type PoolAction, type PoolObservation } from './pool-plan.js';
 
-const deployment = (hash: string, replicas: number, resourceVersion?: string): V1Deployment => ({
-  metadata: { name: 'pool-python3', labels: { 'coderun.dev/pool-spec': hash }, ...(resourceVersion ? { resourceVersion } : {}) },
-  spec: { replicas, selector: {}, template: {} },
-});
-const counts = { starting: 0, idle: 2, claimed: 1 };
-const base: PoolObservation = { runtimeExists: true, desired: deployment('h1', 3), observed: deployment('h1', 3, '7'), counts, statusPool: { desired: 3, ready: 3, idle: 2 } };
+const NEW = 'h2';
+const OLD = 'h1';
+
+/** A pod in the cache (resourceVersion "rv-<name>"), or `pending`: created, not in the cache yet. */
+function pod(name: string, state: PoolPodView['state'], hash = NEW, options: { pending?: boolean; createdAtMs?: number } = {}): PoolPodView {
+  return { name, state, templateHash: hash, resourceVersion: options.pending ? undefined : `rv-${name}`, createdAtMs: options.createdAtMs ?? 0 };
+}
+const del = (name: string, reason: Extract<PoolAction, { type: 'deletePod' }>['reason']): PoolAction => ({ type: 'deletePod', name, resourceVersion: `rv-${name}`, reason });
+const create = (count: number): PoolAction => ({ type: 'createPods', count });
+
+const full = [pod('a', 'idle'), pod('b', 'idle'), pod('c', 'idle')];
+const base: PoolObservation = { runtimeExists: true, desired: { replicas: 3, templateHash: NEW }, pods: full, statusPool: { desired: 3, ready: 3, idle: 3 } };
 
 describe('planPool', () => {
-  const cases: Array<[string, Partial<PoolObservation>, ReturnType<typeof planPool>]> = [
-    ['everything as desired: nothing to do', {}, []],
-    ['no Deployment yet: create it and report the counts', { observed: undefined, statusPool: undefined }, [
-      { type: 'createDeployment', deployment: deployment('h1', 3) },
-      { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } },
-    ]],
-    ['a new template hash: replace it on the observed version (rolls the pool)', { desired: deployment('h2', 3) }, [
-      { type: 'replaceDeployment', deployment: deployment('h2', 3, '7') },
-    ]],
-    ['a new size: replace it (the autoscaler-ready single field)', { desired: deployment('h1', 5) }, [
-      { type: 'replaceDeployment', deployment: deployment('h1', 5, '7') },
-      { type: 'writeStatus', pool: { desired: 5, ready: 3, idle: 2 } },
-    ]],
-    ['counts changed: only the status', { counts: { starting: 1, idle: 1, claimed: 2 } }, [{ type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 1 } }]],
-    ['warmPool removed: delete the Deployment and the pool status', { desired: undefined }, [
-      { type: 'deleteDeployment', name: 'pool-python3' },
-      { type: 'writeStatus', pool: null },
-    ]],
-    ['the Runtime deleted: delete the Deployment, no status to write', { runtimeExists: false, desired: undefined, statusPool: undefined }, [
-      { type: 'deleteDeployment', name: 'pool-python3' },
-    ]],
-    ['no pool and nothing left: nothing to do', { desired: undefined, observed: undefined, statusPool: undefined }, []],
+  const cases: Array<[string, Partial<PoolObservation>, PoolAction[]]> = [
+    ['a full pool as desired: nothing to do', {}, []],
+    ['a new pool: create every pod and report the counts', { pods: [], statusPool: undefined }, [create(3), { type: 'writeStatus', pool: { desired: 3, ready: 0, idle: 0 } }]],
+    [
+      'a claimed pod gets a replacement at once, and the claimed pod counts as ready',
+      { pods: [pod('a', 'claimed'), pod('b', 'idle'), pod('c', 'idle')] },
+      [create(1), { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } }],
+    ],
+    [
+      'stale cache: pods created but not seen yet count, so none is created twice',
+      { pods: [pod('a', 'idle'), pod('x', 'starting', NEW, { pending: true }), pod('y', 'starting', NEW, { pending: true })], statusPool: { desired: 3, ready: 1, idle: 1 } },
+      [],
+    ],
+    [
+      'stale cache: only the pods not yet asked for are created',
+      { pods: [pod('a', 'idle'), pod('x', 'starting', NEW, { pending: true })], statusPool: { desired: 3, ready: 1, idle: 1 } },
+      [create(1)],
+    ],
+    [
+      'a new template: idle and starting pods of the old one go first, then the new ones are created',
+      { pods: [pod('a', 'idle', OLD), pod('b', 'idle', OLD), pod('c', 'starting', OLD)] },
+      [del('a', 'oldTemplate'), del('b', 'oldTemplate'), del('c', 'oldTemplate'), create(3), { type: 'writeStatus', pool: { desired: 3, ready: 0, idle: 0 } }],
+    ],
+    [
+      'during a roll: a claimed pod of the old template finishes its run, the rest is rolled',
+      { pods: [pod('a', 'claimed', OLD), pod('b', 'idle', OLD), pod('c', 'idle'), pod('d', 'starting')], statusPool: { desired: 3, ready: 2, idle: 1 } },
+      [del('b', 'oldTemplate'), create(1)],
+    ],
+    [
+      'a scale-down removes starting pods first, then the newest idle ones',
+      {
+        desired: { replicas: 2, templateHash: NEW },
+        pods: [pod('a', 'idle', NEW, { createdAtMs: 1 }), pod('b', 'idle', NEW, { createdAtMs: 3 }), pod('c', 'starting', NEW, { createdAtMs: 2 }), pod('d', 'idle', NEW, { createdAtMs: 2 })],
+        statusPool: { desired: 2, ready: 3, idle: 3 },
+      },
+      [del('c', 'scaleDown'), del('b', 'scaleDown')],
+    ],
+    [
+      'a scale-down never deletes a claimed pod (claimed pods are not part of the size)',
+      { desired: { replicas: 1, templateHash: NEW }, pods: [pod('a', 'claimed'), pod('b', 'claimed'), pod('c', 'idle')], statusPool: { desired: 1, ready: 3, idle: 1 } },
+      [],
+    ],
+    [
+      'a scale-down leaves pods not in the cache yet to a later reconcile (no version to guard the delete)',
+      { desired: { replicas: 1, templateHash: NEW }, pods: [pod('x', 'starting', NEW, { pending: true }), pod('y', 'starting', NEW, { pending: true })], statusPool: { desired: 1, ready: 0, idle: 0 } },
+      [],
+    ],
+    ['replicas 0: every unclaimed pod goes, the pool stays', { desired: { replicas: 0, templateHash: NEW }, statusPool: { desired: 0, ready: 3, idle: 3 } }, [del('a', 'scaleDown'), del('b', 'scaleDown'), del('c', 'scaleDown')]],
+    [
+      'an ended (evicted) idle pod is deleted and replaced',
+      { pods: [pod('a', 'ended'), pod('b', 'idle'), pod('c', 'idle')], statusPool: { desired: 3, ready: 2, idle: 2 } },
+      [del('a', 'ended'), create(1)],
+    ],
+    ['only the counts changed: only the status', { pods: [pod('a', 'starting'), pod('b', 'idle'), pod('c', 'idle')] }, [{ type: 'writeStatus', pool: { desired: 3, ready: 2, idle: 2 } }]],
+    [
+      'warmPool removed: every unclaimed pod goes, claimed ones stay with their runs, the pool leaves the status',
+      { desired: undefined, pods: [pod('a', 'idle'), pod('b', 'starting', OLD), pod('c', 'claimed'), pod('x', 'starting', NEW, { pending: true })] },
+      [del('a', 'noPool'), del('b', 'noPool'), { type: 'writeStatus', pool: null }],
+    ],
+    [
+      'the Runtime deleted: every unclaimed pod goes, claimed ones stay, no status to write',
+      { runtimeExists: false, desired: undefined, statusPool: undefined, pods: [pod('a', 'idle'), pod('b', 'claimed')] },
+      [del('a', 'noPool')],
+    ],
+    ['no pool and nothing left: nothing to do', { desired: undefined, pods: [], statusPool: undefined }, []],
   ];
   it.each(cases)('%s', (_name, changes, expected) => {
     expect(planPool({ ...base, ...changes })).toEqual(expected);
+  });
+});
+
+describe('countPool', () => {
+  it('counts starting and idle pods of the current template, and claimed pods of any, and no ended pod', () => {
+    const pods = [pod('a', 'idle'), pod('b', 'starting'), pod('c', 'claimed', OLD), pod('d', 'idle', OLD), pod('e', 'ended'), pod('f', 'starting', NEW, { pending: true })];
+    expect(countPool(pods, NEW)).toEqual({ starting: 2, idle: 1, claimed: 1 });
   });
 });

@@ -1,49 +1,103 @@
-// The pool reconcile decision for one Runtime: desired Deployment and what is observed → actions.
-import type { V1Deployment } from '@kubernetes/client-node';
+// The pool reconcile decision for one Runtime: what its pool should be and the pods it has →
+// actions. Pure; the pool reconciler observes and carries the actions out.
 import type { RuntimeStatus } from '../../crds/runtime.js';
-import type { PoolCounts } from './claim-choice.js';
-import { poolSpecHashOf } from './pool-deployment.js';
+import type { PoolPodView } from './observed-pool.js';
 
 export type PoolStatus = NonNullable<RuntimeStatus['pool']>;
 
+/** Why an unclaimed pool pod goes (logged). */
+export type DeleteReason = 'ended' | 'oldTemplate' | 'scaleDown' | 'noPool';
+
 export type PoolAction =
-  | { type: 'createDeployment'; deployment: V1Deployment }
-  /** Carries the observed resourceVersion: a stale cache gets 409 and a retry. */
-  | { type: 'replaceDeployment'; deployment: V1Deployment }
-  | { type: 'deleteDeployment'; name: string }
+  /** Guarded by the resourceVersion seen: a pod claimed since then is not deleted (409). */
+  | { type: 'deletePod'; name: string; resourceVersion: string; reason: DeleteReason }
+  /** Pods of the current template. */
+  | { type: 'createPods'; count: number }
   /** null removes the pool from the status (the Runtime no longer has one). */
   | { type: 'writeStatus'; pool: PoolStatus | null };
 
 export interface PoolObservation {
-  /** Whether the Runtime exists (a deleted one's Deployment goes; garbage collection would too). */
   runtimeExists: boolean;
-  /** What should exist; undefined when the Runtime has no warmPool or no valid spec. */
-  desired: V1Deployment | undefined;
-  observed: V1Deployment | undefined;
-  counts: PoolCounts;
+  /** What the pool should be; undefined when the Runtime is gone, has no warmPool or no valid spec. */
+  desired: { replicas: number; templateHash: string } | undefined;
+  /** The pool's live pods, with the creates the cache does not show yet (poolPodViews). */
+  pods: readonly PoolPodView[];
   /** The pool part of the Runtime's current status. */
   statusPool: PoolStatus | undefined;
 }
 
-function samePool(a: PoolStatus | undefined, b: PoolStatus): boolean {
-  return a !== undefined && a.desired === b.desired && a.ready === b.ready && a.idle === b.idle;
+/** Pool pods by state, as the Runtime's status and the pool metrics report them. */
+export interface PoolCounts {
+  starting: number;
+  idle: number;
+  claimed: number;
 }
 
+/**
+ * Only pods of the current template count as starting or idle: pods of an old one are being
+ * rolled away and are never claimed. A claimed pod counts whatever its template.
+ */
+export function countPool(pods: readonly PoolPodView[], templateHash: string | undefined): PoolCounts {
+  const counts: PoolCounts = { starting: 0, idle: 0, claimed: 0 };
+  for (const pod of pods) {
+    if (pod.state === 'claimed') counts.claimed++;
+    else if (pod.state !== 'ended' && pod.templateHash === templateHash) counts[pod.state]++;
+  }
+  return counts;
+}
+
+/** An unclaimed pod the cache has seen: one that can be deleted under a resourceVersion guard. */
+function deletable(pod: PoolPodView): pod is PoolPodView & { resourceVersion: string } {
+  return pod.state !== 'claimed' && pod.resourceVersion !== undefined;
+}
+
+const deletePod = (pod: PoolPodView & { resourceVersion: string }, reason: DeleteReason): PoolAction => ({
+  type: 'deletePod',
+  name: pod.name,
+  resourceVersion: pod.resourceVersion,
+  reason,
+});
+
+/** Which of the current template's pods a scale-down removes first: starting ones (no start to waste), then the newest. */
+function scaleDownOrder(a: PoolPodView, b: PoolPodView): number {
+  const rank = (p: PoolPodView) => (p.state === 'starting' ? 0 : 1);
+  return rank(a) - rank(b) || b.createdAtMs - a.createdAtMs || a.name.localeCompare(b.name);
+}
+
+/**
+ * Claimed pods are never deleted: their runs delete them. Without a pool, every other pod goes.
+ * With one, old-template pods go at once (they hold no work and are never claimed), so that on a
+ * full node the new template's pods get their room; then the current template is scaled to
+ * `replicas` unclaimed pods: created to fill (a claimed pod's replacement included), or removed
+ * starting first. Pods created but not in the cache yet count, so a stale cache creates no extras.
+ */
 export function planPool(o: PoolObservation): PoolAction[] {
   const actions: PoolAction[] = [];
   if (o.desired === undefined) {
-    if (o.observed?.metadata?.name !== undefined) actions.push({ type: 'deleteDeployment', name: o.observed.metadata.name });
+    for (const pod of o.pods) if (deletable(pod)) actions.push(deletePod(pod, 'noPool'));
     if (o.runtimeExists && o.statusPool !== undefined) actions.push({ type: 'writeStatus', pool: null });
     return actions;
   }
-  if (o.observed === undefined) {
-    actions.push({ type: 'createDeployment', deployment: o.desired });
-  } else if (poolSpecHashOf(o.observed) !== poolSpecHashOf(o.desired) || o.observed.spec?.replicas !== o.desired.spec?.replicas) {
-    // A new template hash rolls the pool; a new replica count only scales it.
-    const deployment: V1Deployment = { ...o.desired, metadata: { ...o.desired.metadata, resourceVersion: o.observed.metadata?.resourceVersion } };
-    actions.push({ type: 'replaceDeployment', deployment });
+  const { replicas, templateHash } = o.desired;
+  const current: PoolPodView[] = [];
+  for (const pod of o.pods) {
+    if (pod.state === 'claimed') continue;
+    if (pod.state !== 'ended' && pod.templateHash === templateHash) current.push(pod);
+    else if (deletable(pod)) actions.push(deletePod(pod, pod.state === 'ended' ? 'ended' : 'oldTemplate'));
   }
-  const pool: PoolStatus = { desired: o.desired.spec?.replicas ?? 0, ready: o.counts.idle + o.counts.claimed, idle: o.counts.idle };
+  if (current.length < replicas) {
+    actions.push({ type: 'createPods', count: replicas - current.length });
+  } else {
+    // Pods not in the cache yet cannot be deleted under a guard; a later reconcile sees them.
+    const excess = current.filter(deletable).sort(scaleDownOrder).slice(0, current.length - replicas);
+    for (const pod of excess) actions.push(deletePod(pod, 'scaleDown'));
+  }
+  const counts = countPool(o.pods, templateHash);
+  const pool: PoolStatus = { desired: replicas, ready: counts.idle + counts.claimed, idle: counts.idle };
   if (!samePool(o.statusPool, pool)) actions.push({ type: 'writeStatus', pool });
   return actions;
+}
+
+function samePool(a: PoolStatus | undefined, b: PoolStatus): boolean {
+  return a !== undefined && a.desired === b.desired && a.ready === b.ready && a.idle === b.idle;
 }

@@ -1,36 +1,34 @@
-// The Runtime (pool) reconciler: keeps one Deployment per Runtime with a warm pool, and the
-// Runtime's status.pool counts. Keys are Runtime names; Deployment and pool pod events map back
-// to their Runtime by label.
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+// The Runtime (pool) reconciler: keeps each Runtime's warm pool of sandbox pods, and the
+// Runtime's status.pool counts. Keys are Runtime names; pool pod events map back to their
+// Runtime by label. Observe (the pod cache and the expectations of this process's own writes),
+// plan (planPool, pure), act: guarded deletes, then creates with a uid of their own each.
+import { randomBytes } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { RuntimeSpecSchema, RuntimeStatusSchema } from '../../crds/runtime.js';
+import { RuntimeStatusSchema } from '../../crds/runtime.js';
 import type { PoolApi } from '../../kube/pool-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
-import type { SandboxConfig } from '../coderun/sandbox-pod.js';
+import { allocateUid, uidsInUse } from '../coderun/sandbox-names.js';
+import { uidRangeOf, type SandboxConfig } from '../coderun/sandbox-pod.js';
 import type { Reconcile } from '../machinery/controller.js';
-import { countPoolPods } from './claim-choice.js';
-import { buildPoolDeployment, poolSpecHashOf } from './pool-deployment.js';
-import { poolDeploymentName } from './pool-labels.js';
-import { planPool, type PoolStatus } from './pool-plan.js';
-
-/** A Runtime as the caches hold it: checked loosely, the spec is parsed here. */
-export interface ObservedRuntime {
-  metadata: { name?: string; uid?: string };
-  spec: unknown;
-  status?: unknown;
-}
+import { cachedNames, poolPodViews, poolPodsOf } from './observed-pool.js';
+import { PoolExpectations } from './pool-expectations.js';
+import { poolPodName } from './pool-labels.js';
+import { poolTemplateOf, type ObservedRuntime, type PoolTemplate } from './pool-pod.js';
+import { countPool, planPool, type PoolStatus } from './pool-plan.js';
 
 export interface PoolReconcilerDeps {
   runtimes: { get(name: string): ObservedRuntime | undefined };
-  /** Pool Deployments, keyed "namespace/name". */
-  deployments: { get(key: string): V1Deployment | undefined };
+  /** Every sandbox pod, cold and pool: a new pod's uid must differ from all of theirs. */
   pods: { list(): V1Pod[] };
-  api: PoolApi;
+  api: Pick<PoolApi, 'createPod' | 'deleteUnclaimedPod' | 'patchRuntimePool'>;
   metrics: DomainMetrics;
   sandboxConfig: SandboxConfig;
   logger: Logger;
   now?: () => number;
+  /** The random part of a new pool pod's name. */
+  nameSuffix?: () => string;
 }
 
 /**
@@ -40,6 +38,12 @@ export interface PoolReconcilerDeps {
  */
 const STATUS_MIN_INTERVAL_MS = 1000;
 
+/**
+ * Creates one reconcile has in flight at most, started in batches of 1, 2, 4, ... up to this (a
+ * ReplicaSet's slow start): a create that fails (quota, admission) stops the rest.
+ */
+const MAX_CONCURRENT_CREATES = 8;
+
 const StatusPoolSchema = z.looseObject({ pool: RuntimeStatusSchema.shape.pool });
 
 function statusPoolOf(runtime: ObservedRuntime | undefined): PoolStatus | undefined {
@@ -47,46 +51,75 @@ function statusPoolOf(runtime: ObservedRuntime | undefined): PoolStatus | undefi
   return parsed.success ? parsed.data.pool : undefined;
 }
 
-/** The desired pool Deployment of a cached Runtime, if it has a valid spec with a warmPool. */
-export function desiredPoolDeployment(runtime: ObservedRuntime | undefined, config: SandboxConfig): V1Deployment | undefined {
-  const name = runtime?.metadata.name;
-  const uid = runtime?.metadata.uid;
-  const spec = RuntimeSpecSchema.safeParse(runtime?.spec);
-  if (name === undefined || uid === undefined || !spec.success) return undefined;
-  return buildPoolDeployment({ name, uid, spec: spec.data }, config);
-}
+const randomSuffix = (): string => randomBytes(4).toString('hex');
 
 export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
   const now = deps.now ?? Date.now;
+  const nameSuffix = deps.nameSuffix ?? randomSuffix;
   const lastStatusWrite = new Map<string, number>();
+  const expectations = new PoolExpectations();
+
+  /** Creates `count` pods of the template, each under a uid no other sandbox pod has. */
+  async function createPods(name: string, template: PoolTemplate, count: number, at: number, log: Logger): Promise<void> {
+    const inUse = uidsInUse(deps.pods.list());
+    for (const uid of expectations.uidsInFlight()) inUse.add(uid);
+    const pods = Array.from({ length: count }, () => {
+      const podName = poolPodName(name, nameSuffix());
+      const uid = allocateUid(podName, inUse, uidRangeOf(deps.sandboxConfig));
+      inUse.add(uid);
+      expectations.expectCreate(name, { name: podName, uid, templateHash: template.hash, atMs: at });
+      return { podName, pod: template.pod(podName, uid) };
+    });
+    log.info({ count, template: template.hash }, 'creating warm pool pods');
+    let started = 0;
+    for (let batch = 1; started < pods.length; batch = Math.min(2 * batch, MAX_CONCURRENT_CREATES)) {
+      const chunk = pods.slice(started, started + batch);
+      started += chunk.length;
+      const results = await Promise.allSettled(chunk.map(({ pod }) => deps.api.createPod(pod)));
+      const failure = results.find((r) => r.status === 'rejected');
+      if (failure === undefined) continue;
+      // Neither the failed creates nor the ones not started will show up in the cache.
+      chunk.forEach(({ podName }, i) => {
+        if (results[i]?.status === 'rejected') expectations.createFailed(name, podName);
+      });
+      for (const { podName } of pods.slice(started)) expectations.createFailed(name, podName);
+      throw failure.reason;
+    }
+  }
+
   return async (name) => {
+    const at = now();
     const runtime = deps.runtimes.get(name);
     if (runtime === undefined) lastStatusWrite.delete(name);
-    const desired = desiredPoolDeployment(runtime, deps.sandboxConfig);
-    const observed = deps.deployments.get(`${deps.sandboxConfig.namespace}/${poolDeploymentName(name)}`);
-    const counts = countPoolPods(deps.pods.list(), name, poolSpecHashOf(desired));
+    const template = poolTemplateOf(runtime, deps.sandboxConfig);
+    const cached = poolPodsOf(deps.pods.list(), name);
+    const pending = expectations.pending(name, cachedNames(cached), at);
+    const pods = poolPodViews(cached, pending);
+    const counts = countPool(pods, template?.hash);
     for (const state of ['starting', 'idle', 'claimed'] as const) deps.metrics.poolPods.set({ runtime: name, state }, counts[state]);
-    const actions = planPool({ runtimeExists: runtime !== undefined, desired, observed, counts, statusPool: statusPoolOf(runtime) });
+    const actions = planPool({
+      runtimeExists: runtime !== undefined,
+      desired: template === undefined ? undefined : { replicas: template.replicas, templateHash: template.hash },
+      pods,
+      statusPool: statusPoolOf(runtime),
+    });
     const log = deps.logger.child({ runtime: name });
-    let statusDueInMs: number | undefined;
+    let requeueAfterMs = pending.expiresAtMs === undefined ? undefined : pending.expiresAtMs - at;
     for (const action of actions) {
       switch (action.type) {
-        case 'createDeployment':
-          log.info({ replicas: action.deployment.spec?.replicas }, 'creating the warm pool');
-          await deps.api.createDeployment(action.deployment);
+        case 'deletePod':
+          log.info({ pod: action.name, reason: action.reason }, 'deleting a warm pool pod');
+          // A claim since the cache saw the pod makes this a no-op; the claim's event requeues.
+          if (await deps.api.deleteUnclaimedPod(action.name, action.resourceVersion)) expectations.expectDelete(name, action.name, at);
           break;
-        case 'replaceDeployment':
-          log.info({ replicas: action.deployment.spec?.replicas }, 'updating the warm pool');
-          await deps.api.replaceDeployment(action.deployment);
-          break;
-        case 'deleteDeployment':
-          log.info('removing the warm pool');
-          await deps.api.deleteDeployment(action.name);
+        case 'createPods':
+          if (template === undefined) throw new Error('unreachable: pods planned for a Runtime without a pool');
+          await createPods(name, template, action.count, at, log);
           break;
         case 'writeStatus': {
           const dueInMs = (lastStatusWrite.get(name) ?? -Infinity) + STATUS_MIN_INTERVAL_MS - now();
           if (dueInMs > 0) {
-            statusDueInMs = dueInMs;
+            requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, dueInMs);
             break;
           }
           await deps.api.patchRuntimePool(name, action.pool);
@@ -95,6 +128,6 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
         }
       }
     }
-    return statusDueInMs === undefined ? undefined : { requeueAfterMs: statusDueInMs };
+    return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
   };
 }

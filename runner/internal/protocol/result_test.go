@@ -1,0 +1,59 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestResultWriterStreamsTheDocument(t *testing.T) {
+	zero, nine := 0, 9
+	limit := LimitMemory
+	var buf bytes.Buffer
+	w := NewResultWriter(&buf)
+	w.Compile(CompileResult{ExitCode: &zero, Output: []byte("warning: <x>\n")})
+	w.Test(TestResult{Name: "a&b", ExitCode: &zero, Stdout: []byte("3\n"), Stderr: []byte{0xff}})
+	w.Test(TestResult{Name: "2", Signal: &nine, LimitExceeded: &limit, MemoryKiB: 70000})
+	if err := w.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	doc := buf.String()
+	if strings.Count(doc, "\n") != 1 || !strings.HasSuffix(doc, "}\n") {
+		t.Fatalf("want one line ending the document: %q", doc)
+	}
+	want := `{"compile":{"exitCode":0,"signal":null,"outputTruncated":false,"cpuTimeMillis":0,"wallTimeMillis":0,"limitExceeded":null,"output":"warning: <x>\n","outputEncoding":"utf8"},` +
+		`"tests":[{"name":"a&b","exitCode":0,"signal":null,"cpuTimeMillis":0,"wallTimeMillis":0,"memoryKiB":0,"stdoutTruncated":false,"stderrTruncated":false,"limitExceeded":null,"stdout":"3\n","stdoutEncoding":"utf8","stderr":"/w==","stderrEncoding":"base64"},` +
+		`{"name":"2","exitCode":null,"signal":9,"cpuTimeMillis":0,"wallTimeMillis":0,"memoryKiB":70000,"stdoutTruncated":false,"stderrTruncated":false,"limitExceeded":"memory","stdout":"","stdoutEncoding":"utf8","stderr":"","stderrEncoding":"utf8"}],` +
+		`"error":null}` + "\n"
+	if doc != want {
+		t.Fatalf("document\n%s\nwant\n%s", doc, want)
+	}
+}
+
+func TestResultWriterWithOnlyAnError(t *testing.T) {
+	var buf bytes.Buffer
+	msg := "job document is empty: give <a> JSON object"
+	if err := NewResultWriter(&buf).Finish(&msg); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"compile":null,"tests":[],"error":"job document is empty: give <a> JSON object"}` + "\n"; buf.String() != want {
+		t.Fatalf("document %s, want %s", buf.String(), want)
+	}
+	var parsed map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &parsed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, bytes.ErrTooLarge }
+
+func TestResultWriterReportsAFailedWrite(t *testing.T) {
+	w := NewResultWriter(failingWriter{})
+	w.Test(TestResult{Name: "1", Stdout: bytes.Repeat([]byte("x"), 1<<20)})
+	if err := w.Finish(nil); err == nil {
+		t.Fatal("Finish returned no error although nothing could be written")
+	}
+}

@@ -1,0 +1,184 @@
+// The Helm chart on the live local cluster, with the locally built operator image: the API
+// server accepts every rendered manifest, the operator pods pass Pod Security `restricted`, a
+// `helm install` brings two Ready replicas, their ServiceAccount holds exactly the rights in
+// helm-operator-rights.yaml, and `helm uninstall` leaves nothing behind.
+//
+// The other e2e suites run the operator as a process holding the Lease
+// coderun-system/coderun-operator. This release runs in a namespace of its own, so its Lease is
+// its own, and the test holds that Lease itself: both replicas stand by (Ready, reconciling
+// nothing), and never act on the runs and Runtimes of the other suites.
+import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, V1MicroTime, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { eventually } from '../support/eventually.js';
+import { CHART, Helm, HELM_BUILD_TIMEOUT_MS, ROOT, type Manifest } from '../support/helm.js';
+import { testKubeConfig } from '../support/kube-config.js';
+import { installCodeRunResources } from '../support/operator-process.js';
+import { ClusterTestNamespace } from './cluster-support.js';
+
+const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
+/** Fixed in src/operator.ts. */
+const LEASE = 'coderun-operator';
+const TEST_HOLDER = 'helm-install-e2e';
+const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function kubectl(args: string[], input?: string): string {
+  try {
+    return execFileSync(KUBECTL, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000, env: process.env });
+  } catch (err) {
+    throw new Error(`kubectl ${args.join(' ')} failed:\n${(err as { stderr?: string }).stderr ?? String(err)}`);
+  }
+}
+
+/** `kubectl auth can-i --list` as rows "RESOURCE NON-RESOURCE-URLS RESOURCE-NAMES VERBS". */
+function canIList(user: string, namespace: string): string[] {
+  const [, ...rows] = kubectl(['auth', 'can-i', '--list', '--as', user, '--namespace', namespace]).split('\n');
+  return rows.map((row) => row.trim().replace(/\s{2,}/g, ' ')).filter((row) => row !== '');
+}
+
+/** The pod templates of the workloads among `manifests`: the pods the chart makes. */
+function podTemplates(manifests: Manifest[]): { owner: string; template: V1PodTemplateSpec }[] {
+  return manifests.flatMap((m) => {
+    const spec = m.spec as { template?: V1PodTemplateSpec; jobTemplate?: { spec: { template: V1PodTemplateSpec } } } | undefined;
+    const template = m.kind === 'CronJob' ? spec?.jobTemplate?.spec.template : spec?.template;
+    return template === undefined ? [] : [{ owner: `${m.kind}/${m.metadata.name}`, template }];
+  });
+}
+
+describe('the Helm chart on the local cluster', () => {
+  const kc = testKubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const releaseNamespace = new ClusterTestNamespace(kc, 'coderun-e2e');
+  const release = releaseNamespace.name;
+  const operator = `${release}-operator`;
+  const sandboxNamespace = `${release}-sandbox`;
+  const standardRuntimes = Object.keys((parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { runtimes: Record<string, unknown> }).runtimes);
+  // The standard Runtimes exist on this cluster already (deploy/runtimes, used by the other
+  // suites): Helm would refuse to take them over, and its uninstall would delete them. This
+  // release installs one of its own instead, so that its Runtime template is installed too.
+  const testRuntime = `${release}-python3`;
+  const values = [
+    ...['--set', `sandbox.namespace=${sandboxNamespace}`, '--set', 'image.pullPolicy=Never', '--set', 'sandbox.imagePullPolicy=Never'],
+    ...standardRuntimes.flatMap((name) => ['--set', `runtimes.${name}.enabled=false`]),
+    ...['--set', `runtimes.${testRuntime}.enabled=true`, '--set-json', `runtimes.${testRuntime}.spec=${JSON.stringify(parse(readFileSync(join(ROOT, 'deploy/runtimes/python3.yaml'), 'utf8')).spec)}`],
+  ];
+  let helm: Helm;
+  let installed = false;
+
+  beforeAll(async () => {
+    helm = Helm.build();
+    execFileSync('bash', [join(ROOT, 'hack/images/build-operator-image.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    await installCodeRunResources(kc);
+    await releaseNamespace.create();
+    // The operator pods are admitted (or refused) as in any restricted namespace.
+    await core.patchNamespace({ name: release, body: { metadata: { labels: RESTRICTED } } }, mergePatch);
+  }, HELM_BUILD_TIMEOUT_MS);
+
+  afterAll(async () => {
+    if (installed) helm.run(['uninstall', release, '--namespace', release, '--ignore-not-found', '--wait', '--timeout', '2m'], 150_000);
+    await releaseNamespace.delete(120_000);
+  }, 300_000);
+
+  test('the API server accepts every manifest the chart renders, its CRDs and standard Runtimes included (apply --dry-run=server)', async () => {
+    // The sandbox namespace must exist for the objects in it to be checked; this one stands in for it.
+    const dry = new ClusterTestNamespace(kc, `${release}-dry`);
+    await dry.create();
+    try {
+      const rendered = helm.run(['template', release, CHART, '--namespace', release, '--include-crds', '--set', `sandbox.namespace=${dry.name}`]);
+      const out = kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], rendered);
+      for (const kind of ['customresourcedefinition', 'namespace', 'networkpolicy', 'serviceaccount', 'clusterrole', 'clusterrolebinding', 'role', 'rolebinding', 'service', 'deployment', 'poddisruptionbudget', 'runtime']) {
+        expect(out).toMatch(new RegExp(`^${kind}[./]`, 'm'));
+      }
+    } finally {
+      await dry.delete();
+    }
+  }, 120_000);
+
+  test('helm install: the two operator replicas become Ready and stand by (the Lease stays with its holder)', async () => {
+    const now = new V1MicroTime();
+    await coordination.createNamespacedLease({
+      namespace: release,
+      body: { metadata: { name: LEASE }, spec: { holderIdentity: TEST_HOLDER, leaseDurationSeconds: 3600, acquireTime: now, renewTime: now } },
+    });
+    try {
+      // --skip-crds: the CRDs are the suites' (installCodeRunResources applied deploy/crds, equal to the
+      // chart's crds/ by src/crds/crd-directories.test.ts); Helm 4 would server-side apply them
+      // again, as a second field manager.
+      helm.run(['install', release, CHART, '--namespace', release, '--skip-crds', ...values, '--wait', '--timeout', '3m'], 200_000);
+    } catch (err) {
+      throw new Error(`${String(err)}\n${kubectl(['get', 'pods,replicasets,events', '--namespace', release, '-o', 'wide'])}`);
+    } finally {
+      installed = true;
+    }
+    const pods = await core.listNamespacedPod({ namespace: release, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator` });
+    expect(pods.items.map((p) => [p.spec?.containers[0]?.image, p.status?.conditions?.find((c) => c.type === 'Ready')?.status])).toEqual([
+      ['coderun.local/operator:dev', 'True'],
+      ['coderun.local/operator:dev', 'True'],
+    ]);
+    const lease = await coordination.readNamespacedLease({ namespace: release, name: LEASE });
+    expect(lease.spec?.holderIdentity).toBe(TEST_HOLDER);
+    // Each replica reached the API server with its ServiceAccount and read the Lease (its Role).
+    for (const pod of pods.items) {
+      const name = pod.metadata!.name!;
+      let log = '';
+      await eventually(
+        `operator pod ${name} to log the Lease's holder`,
+        async () => {
+          log = await core.readNamespacedPodLog({ namespace: release, name });
+          return log.includes(`"leader":"${TEST_HOLDER}"`);
+        },
+        30_000,
+        { intervalMs: 500, detail: () => `; its log:\n${log}` },
+      );
+    }
+    const sandbox = await core.readNamespace({ name: sandboxNamespace });
+    expect(sandbox.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  }, 240_000);
+
+  test('every pod the chart makes is admitted under Pod Security restricted (pods created with dryRun)', async () => {
+    const templates = podTemplates(helm.template(release, release, values));
+    expect(templates.map((t) => t.owner)).toEqual([`Deployment/${operator}`]);
+    for (const { owner, template } of templates) {
+      const name = `psa-check-${owner.split('/')[1]}`.slice(0, 63);
+      // The restricted namespace refuses a pod that is not locked down with a 403 naming each violation.
+      await core.createNamespacedPod({ namespace: release, dryRun: 'All', body: { metadata: { name }, spec: template.spec! } });
+    }
+  }, 60_000);
+
+  test("the operator's ServiceAccount holds exactly the rights listed in helm-operator-rights.yaml", () => {
+    const expected = parse(readFileSync(join(import.meta.dirname, 'helm-operator-rights.yaml'), 'utf8')) as Record<string, string[]>;
+    // Beyond what every ServiceAccount may do (the namespace's default one), in a namespace of
+    // judges, the release's namespace and the sandbox namespace.
+    const granted = (namespace: string) => {
+      const baseline = new Set(canIList(`system:serviceaccount:${release}:default`, namespace));
+      return canIList(`system:serviceaccount:${release}:${operator}`, namespace)
+        .filter((row) => !baseline.has(row))
+        .sort();
+    };
+    expect({ anyNamespace: granted('default'), operatorNamespace: granted(release), sandboxNamespace: granted(sandboxNamespace) }).toEqual(expected);
+  }, 60_000);
+
+  test('helm uninstall removes everything the release made', async () => {
+    helm.run(['uninstall', release, '--namespace', release, '--wait', '--cascade', 'foreground', '--timeout', '2m'], 150_000);
+    installed = false;
+    const types = kubectl(['api-resources', '--verbs=list', '-o', 'name']).split('\n').filter((t) => t !== '');
+    let left = '';
+    await eventually(
+      `no object labelled app.kubernetes.io/instance=${release}`,
+      () => {
+        left = kubectl(['get', types.join(','), '--all-namespaces', '--selector', `app.kubernetes.io/instance=${release}`, '-o', 'name']).trim();
+        return left === '';
+      },
+      60_000,
+      { intervalMs: 1000, detail: () => `; left:\n${left}` },
+    );
+    // Helm's own record of the release, and the cluster-wide objects by name.
+    expect((await core.listNamespacedSecret({ namespace: release, labelSelector: `owner=helm,name=${release}` })).items).toEqual([]);
+    const named = [`namespace/${sandboxNamespace}`, `clusterrole/${operator}`, `clusterrolebinding/${operator}`, `runtime/${testRuntime}`];
+    expect(kubectl(['get', ...named, '--ignore-not-found', '-o', 'name']).trim()).toBe('');
+  }, 240_000);
+});
