@@ -141,6 +141,16 @@ print(subprocess.run(["sh", "-c", "echo hi; kill -TERM $$"], capture_output=True
 		// The system python: a per-user interpreter under /root is out of the sandbox uid's reach.
 		{"python", []string{"/usr/bin/python3", "-c", python}, "-15\n-9\n-15\n"},
 	}
+	// Under containerd's RuntimeDefault profile the runner cannot copy a pidfd out of the
+	// program (no pidfd_getfd without CAP_SYS_PTRACE), so pidfd_send_signal fails; Go probes
+	// it before using pidfds and falls back to kill(2).
+	t.Run("go under the runtime's default seccomp profile", func(t *testing.T) {
+		res, _ := runUnderOuterFilter(t, "runtime-default", singleTest([]string{goBin}, "", defaultLimits().with("processes", 64)))
+		if r := res.Tests[0]; num(r.ExitCode) != "0" || r.Stdout != cases[0].want {
+			t.Fatalf("exitCode %s signal %s stdout:\n%s\nwant:\n%s\nstderr: %s", num(r.ExitCode), num(r.Signal), r.Stdout, cases[0].want, r.Stderr)
+		}
+		assertNothingLeft(t)
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := onlyTest(t, c.argv, "", defaultLimits().with("processes", 64, "wallTimeMillis", 10000))
@@ -151,6 +161,26 @@ print(subprocess.run(["sh", "-c", "echo hi; kill -TERM $$"], capture_output=True
 			assertNothingLeft(t)
 		})
 	}
+
+	// LeakSanitizer stops the program's threads with ptrace from a task of its own.
+	t.Run("gcc -fsanitize=address finding a leak", func(t *testing.T) {
+		job := map[string]any{
+			"files": []any{map[string]any{"path": "main.c", "content": `#include <stdlib.h>
+int main(void) { void *volatile p = malloc(1234); p = 0; return 0; }
+`}},
+			"compile": map[string]any{"command": []string{"gcc", "-g", "-fsanitize=address", "-o", "main", "main.c"}},
+			"run":     map[string]any{"command": []string{"./main"}},
+			"tests":   []any{map[string]any{"name": "t"}},
+			"limits":  defaultLimits(),
+		}
+		res := run(t, newWorkdir(t), job).result
+		if res.Error != nil || res.Compile == nil || num(res.Compile.ExitCode) != "0" {
+			t.Fatalf("compile: %+v error %s", res.Compile, str(res.Error))
+		}
+		if len(res.Tests) != 1 || !strings.Contains(res.Tests[0].Stderr, "ERROR: LeakSanitizer: detected memory leaks") {
+			t.Fatalf("want LeakSanitizer's report of the leak, got %+v", res.Tests)
+		}
+	})
 
 	t.Run("g++ with threads", func(t *testing.T) {
 		job := map[string]any{

@@ -276,3 +276,79 @@ func TestProgramCannotSignalTheRunnerAsPID1OfAColdPod(t *testing.T) {
 		})
 	}
 }
+
+// outerFilterC runs argv[2:] under a seccomp filter of its own, as a container runtime would:
+//   - "listener": a filter allowing everything whose listener it keeps open. The kernel gives
+//     a process one listener, so the shim's request for another fails with EBUSY, as it fails
+//     on a kernel or runtime without user notification;
+//   - "runtime-default": containerd's RuntimeDefault profile for a pod without CAP_SYS_PTRACE
+//     as far as the runner is concerned: pidfd_getfd and process_vm_readv fail with EPERM.
+const outerFilterC = `
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	struct sock_filter deny[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {5, deny};
+	int flags = 0;
+	if (!strcmp(argv[1], "listener")) {
+		prog.len = 1;
+		prog.filter = &deny[4];
+		flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0) return 111;
+	pid_t p = fork();
+	if (p == 0) { execv(argv[2], argv + 2); _exit(112); }
+	int st;
+	waitpid(p, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 113;
+}`
+
+// runUnderOuterFilter runs `runner run` on job under outerFilterC in mode.
+func runUnderOuterFilter(t *testing.T, mode string, job any) (result, string) {
+	t.Helper()
+	data, err := json.Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(compileC(t, "outer_filter", outerFilterC), mode, runnerBin, "run", "--workdir", newWorkdir(t))
+	asSandboxUser(cmd)
+	cmd.Stdin = bytes.NewReader(data)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("runner under an outer filter (%s): %v\nstderr: %s", mode, err, stderr.String())
+	}
+	res := decodeResult(t, stdout.Bytes())
+	if res.Error != nil {
+		t.Fatalf("runner error: %s", *res.Error)
+	}
+	return res, stderr.String()
+}
+
+func TestWithoutUserNotificationEveryOtherTargetIsRefused(t *testing.T) {
+	src, err := os.ReadFile("testdata/guard_attack.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := compileC(t, "guard_attack", string(src))
+	res, stderr := runUnderOuterFilter(t, "listener", attackJob(bin, "kill", false, false))
+	if !strings.Contains(stderr, "no seccomp user notification") {
+		t.Fatalf("the runner did not say that it fell back; stderr: %s", stderr)
+	}
+	assertAttackFailed(t, res, attackVectors[0].want, false)
+	assertNothingLeft(t)
+}

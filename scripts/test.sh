@@ -23,6 +23,8 @@ go_tests() { # DIR REPORT (the output of failed Go tests is printed by the summa
 
 # The host packages the enforcer's dataplane tests and the cluster need (a no-op when present).
 stage host-packages bash hack/cluster/install-host-deps.sh
+# helm from its Go module, for the chart's tests (unit and e2e); cached, minutes only the first time.
+stage helm bash hack/helm-bin/build.sh
 stage lint npm run lint
 stage unit jest_tier unit 1-unit
 stage runner go_tests runner 2-runner

@@ -5,6 +5,8 @@
 #   coderun.local/python3:dev    Debian python3
 #   coderun.local/gcc:dev        Debian gcc, g++, libc6-dev
 #   coderun.local/runner:dev     the sandbox runner at /runner (needs runner/build.sh)
+# (coderun.local/operator:dev, for the Helm chart, is build-operator-image.sh's: it compiles the
+# operator, so a cluster bring-up neither waits for nor depends on it.)
 # All runtime images work as any non-root uid on a read-only root filesystem: HOME points at
 # /tmp, which pods mount as a writable tmpfs, and nothing is written at start-up.
 set -euo pipefail

@@ -132,7 +132,9 @@ class WebSocketExecSession implements ExecSession {
         this.end(this.status !== undefined ? { status: this.status } : { error: new Error(`the exec connection to pod ${pod} closed before the command reported its end`) }),
       );
     } catch (err: unknown) {
-      const error = err instanceof Error ? err : new Error(`exec in pod ${pod} failed to connect: ${String(err)}`);
+      // The client rejects with the WebSocket's ErrorEvent (e.g. "Unexpected server response: 403"), not an Error.
+      const detail = err instanceof Error ? err.message : typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+      const error = new Error(`exec in pod ${pod} failed to connect: ${detail}`);
       this.end({ error });
       throw error;
     }

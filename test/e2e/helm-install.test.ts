@@ -1,22 +1,25 @@
 // The Helm chart on the live local cluster, with the locally built operator image: the API
 // server accepts every rendered manifest, the operator pods pass Pod Security `restricted`, a
-// `helm install` brings two Ready replicas, their ServiceAccount holds exactly the rights in
-// helm-operator-rights.yaml, and `helm uninstall` leaves nothing behind.
+// `helm install` brings two Ready replicas, their ServiceAccount can do in the sandbox namespace
+// what the operator does there (create a pod, exec into it by WebSocket, delete it) and holds
+// exactly the rights in helm-operator-rights.yaml, and `helm uninstall` leaves nothing behind.
 //
 // The other e2e suites run the operator as a process holding the Lease
 // coderun-system/coderun-operator. This release runs in a namespace of its own, so its Lease is
 // its own, and the test holds that Lease itself: both replicas stand by (Ready, reconciling
 // nothing), and never act on the runs and Runtimes of the other suites.
-import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, V1MicroTime, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, V1MicroTime, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { execExitCode, PodExec } from '../../src/kube/pod-exec.js';
+import { SandboxApi } from '../../src/kube/sandbox-api.js';
 import { eventually } from '../support/eventually.js';
 import { CHART, Helm, HELM_BUILD_TIMEOUT_MS, ROOT, type Manifest } from '../support/helm.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { installCodeRunResources } from '../support/operator-process.js';
-import { ClusterTestNamespace } from './cluster-support.js';
+import { ClusterTestNamespace, isRunning, localContainer, TESTBOX_IMAGE } from './cluster-support.js';
 
 const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
 /** Fixed in src/operator.ts. */
@@ -81,6 +84,7 @@ describe('the Helm chart on the local cluster', () => {
   afterAll(async () => {
     if (installed) helm.run(['uninstall', release, '--namespace', release, '--ignore-not-found', '--wait', '--timeout', '2m'], 150_000);
     await releaseNamespace.delete(120_000);
+    helm?.dispose();
   }, 300_000);
 
   test('the API server accepts every manifest the chart renders, its CRDs and standard Runtimes included (apply --dry-run=server)', async () => {
@@ -112,6 +116,7 @@ describe('the Helm chart on the local cluster', () => {
     } catch (err) {
       throw new Error(`${String(err)}\n${kubectl(['get', 'pods,replicasets,events', '--namespace', release, '-o', 'wide'])}`);
     } finally {
+      // A failed install may have left a release too: afterAll uninstalls it.
       installed = true;
     }
     const pods = await core.listNamespacedPod({ namespace: release, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator` });
@@ -148,6 +153,38 @@ describe('the Helm chart on the local cluster', () => {
       await core.createNamespacedPod({ namespace: release, dryRun: 'All', body: { metadata: { name }, spec: template.spec! } });
     }
   }, 60_000);
+
+  test("with its ServiceAccount's token, a sandbox pod is created, exec'd into as the operator does (WebSocket) and deleted", async () => {
+    const { status } = await core.createNamespacedServiceAccountToken({ namespace: release, name: operator, body: { spec: { expirationSeconds: 600 } } });
+    const cluster = kc.getCurrentCluster()!;
+    const asOperator = new KubeConfig();
+    asOperator.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: operator, token: status!.token }],
+      contexts: [{ name: operator, cluster: cluster.name, user: operator }],
+      currentContext: operator,
+    });
+    const sandbox = new SandboxApi(asOperator, sandboxNamespace);
+    const pod = 'exec-check';
+    await sandbox.createPod({
+      metadata: { name: pod, labels: { 'coderun.dev/e2e': 'helm' } },
+      spec: {
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 0,
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          {
+            ...localContainer(TESTBOX_IMAGE, ['sleep', '300']),
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+          },
+        ],
+      },
+    });
+    await eventually(`pod ${pod} to run`, async () => isRunning((await sandbox.readPod(pod)) ?? {}), 60_000, { intervalMs: 200 });
+    const result = await new PodExec(asOperator).run({ namespace: sandboxNamespace, pod, container: 'main', command: ['cat'], stdin: Buffer.from('job'), timeoutMs: 20_000 });
+    expect([execExitCode(result.status), result.stdout.toString()]).toEqual([0, 'job']);
+    await sandbox.deleteAll('coderun.dev/e2e=helm');
+  }, 90_000);
 
   test("the operator's ServiceAccount holds exactly the rights listed in helm-operator-rights.yaml", () => {
     const expected = parse(readFileSync(join(import.meta.dirname, 'helm-operator-rights.yaml'), 'utf8')) as Record<string, string[]>;

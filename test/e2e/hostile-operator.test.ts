@@ -14,6 +14,7 @@ import {
   runName,
   storedStdoutBytes,
   storedTests,
+  verdictOf,
   waitAndTime,
   type LeaseSeen,
   type RunPath,
@@ -29,11 +30,11 @@ import {
 const MiB = 1024 * 1024;
 const suffix = Math.random().toString(16).slice(2, 8);
 
-/** A Python program writing `parts` to stdout: [hex bytes, repeat] pairs, streamed in pieces. */
-function writer(parts: Array<[string, number]>): string {
+/** A Python program writing `parts` to stdout (or stderr): [hex bytes, repeat] pairs, streamed in pieces. */
+function writer(parts: Array<[string, number]>, stream: 'stdout' | 'stderr' = 'stdout'): string {
   return [
     'import sys',
-    'w = sys.stdout.buffer.write',
+    `w = sys.${stream}.buffer.write`,
     'def emit(unit, count):',
     '    piece = unit * max(1, 65536 // len(unit))',
     '    per = 65536 // len(unit) or 1',
@@ -41,7 +42,7 @@ function writer(parts: Array<[string, number]>): string {
     '        w(piece)',
     '    w(unit * (count % per))',
     ...parts.map(([hex, count]) => `emit(bytes.fromhex("${hex}"), ${count})`),
-    'sys.stdout.flush()',
+    `sys.${stream}.flush()`,
     '',
   ].join('\n');
 }
@@ -67,6 +68,8 @@ const CONFIG_MAPS: Record<string, Buffer> = {
 const expectedFrom = (name: string) => ({ configMapKeyRef: { name, key: 'out.gz' }, gzip: true });
 
 interface Case {
+  /** Python unless it says C. */
+  language?: 'c';
   /** The spec but its runtime; outputBytes is 16 MiB unless the case says otherwise. */
   spec: Record<string, unknown>;
   verdict: Verdict;
@@ -127,6 +130,24 @@ const cases: Record<string, Case> = {
     verdict: 'WrongAnswer',
     message: /^WrongAnswer on test 1: /,
   },
+  // The same on stderr, which is kept but never compared: the expected stdout comes after it.
+  'huge-escapes-stderr': {
+    spec: {
+      source: { inline: `${writer([[hex(INVALID_UNIT), Math.floor((63 * MiB) / INVALID_UNIT.length)]], 'stderr')}print("ok")\n` },
+      tests: [{ name: '1', expectedStdout: 'ok\n' }],
+      limits: HEAVY_LIMITS,
+    },
+    verdict: 'Accepted',
+    message: /^Accepted/,
+  },
+  // The compiler's output is the program's too: 5000 errors, about 340 KB of it (gcc takes time
+  // quadratic in the number of errors, so more would only test the compile step's CPU limit).
+  'compiler-floods': {
+    language: 'c',
+    spec: { source: { inline: '@\n'.repeat(5000) }, tests: [{ name: '1', expectedStdout: '' }] },
+    verdict: 'CompilationError',
+    message: /^compilation failed with exit code 1/,
+  },
   // Part 5: 8 MiB of the worst bytes to escape under a 32 MiB memory limit, judged by comparison.
   'fits-valid-accepted': {
     spec: { source: { inline: writer([[hex(VALID_UNIT), validCount]]) }, tests: [{ name: '1', expectedStdoutFrom: expectedFrom('fits-valid') }], limits: { memoryMiB: 32, outputBytes: 16 * MiB } },
@@ -158,7 +179,7 @@ const cases: Record<string, Case> = {
   },
 };
 
-const HEAVY = ['huge-blanks-trim', 'huge-digits-float', 'huge-escapes-exact'];
+const HEAVY = ['huge-blanks-trim', 'huge-digits-float', 'huge-escapes-exact', 'huge-escapes-stderr'];
 const CANARY_DURING = 'canary-during';
 const CANARY_AFTER = 'canary-after';
 
@@ -166,6 +187,8 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-hostile-operator');
   const python = new PathRuntimes(kc, 'python3', suffix);
+  const c = new PathRuntimes(kc, 'c', suffix);
+  const runtimeOf = (k: Case, path: RunPath): string => (k.language === 'c' ? c : python).name(path);
   let operator: OperatorProcess | undefined;
   let lease: LeaseSeen | undefined;
   let probe: { longestMs: number; failures: string[] } | undefined;
@@ -176,6 +199,7 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
   beforeAll(async () => {
     await installCodeRunResources(kc);
     await python.create(4, { outputBytes: 64 * MiB });
+    await c.create(1);
     operator = await OperatorProcess.start(kc, { label: 'hostile-operator', env: HOSTILE_OPERATOR_ENV });
     lease = await readLease(kc);
     await ns.create();
@@ -190,8 +214,8 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
     };
     try {
       await Promise.all(
-        Object.entries(cases).flatMap(([name, c]) =>
-          PATHS.map((path) => submit(runName(name, path), { limits: { outputBytes: 16 * MiB }, ...c.spec, runtime: python.name(path) })),
+        Object.entries(cases).flatMap(([name, k]) =>
+          PATHS.map((path) => submit(runName(name, path), { limits: { outputBytes: 16 * MiB }, ...k.spec, runtime: runtimeOf(k, path) })),
         ),
       );
       // Submitted right behind the hostile runs: what other judges' submissions meet meanwhile.
@@ -215,25 +239,32 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
     try {
       await tearDown(ns, operator);
     } finally {
-      await python.delete();
+      await Promise.all([python.delete(), c.delete()]);
     }
   }, 120_000);
 
   const run = (name: string, path: RunPath): ObservedCodeRun => terminalRun(results, runName(name, path));
 
   describe.each(PATHS)('on the %s path', (path) => {
-    it.each(Object.entries(cases))('%s: judged by the comparison, once, never a SystemError', (name, c) => {
-      const { status } = run(name, path);
-      expect(status).toMatchObject({ phase: 'Completed', verdict: c.verdict, path, attempts: 1 });
-      expect(status.message).toMatch(c.message);
+    it.each(Object.entries(cases))('%s: judged by the comparison, once, never a SystemError', (name, k) => {
+      const judged = run(name, path);
+      expect(verdictOf(judged)).toEqual({ phase: 'Completed', verdict: k.verdict, path, attempts: 1, message: expect.stringMatching(k.message) });
+      const { status } = judged;
       // The message points at the difference; it never carries the output wholesale.
       expect(Buffer.byteLength(status.message ?? '')).toBeLessThanOrEqual(1024);
-      expect(status.tests?.[0]).toMatchObject({ verdict: c.verdict, exitCode: 0 });
+      if (k.verdict === 'CompilationError') {
+        // The status keeps an excerpt of the compiler's output, and says it is one.
+        expect(status.compile).toMatchObject({ exitCode: 1, truncated: true });
+        expect(Buffer.byteLength(status.compile?.output ?? '')).toBeLessThanOrEqual(4096);
+        expect(status.compile?.output).toMatch(/error: stray .@. in program/);
+      } else {
+        expect(status.tests?.[0]).toMatchObject({ verdict: k.verdict, exitCode: 0 });
+      }
     });
 
     it('63 MiB of adversarial output is judged within two minutes of its submission', () => {
       const judged = HEAVY.map((name) => ({ name, verdict: run(name, path).status.verdict, inTime: (tookMs.get(runName(name, path)) ?? Infinity) < 120_000 }));
-      expect(judged).toEqual(HEAVY.map((name) => ({ name, verdict: 'WrongAnswer', inTime: true })));
+      expect(judged).toEqual(HEAVY.map((name) => ({ name, verdict: cases[name]?.verdict, inTime: true })));
     });
 
     it('8 MiB of escapes and invalid UTF-8 under a 32 MiB memory limit: the result fits, the status keeps a bounded excerpt', async () => {
@@ -274,17 +305,18 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
     });
 
     it('a normal run submitted along with them is Accepted, once', () => {
-      expect(run(CANARY_DURING, path).status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1 });
+      expect(verdictOf(run(CANARY_DURING, path))).toEqual({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1, message: 'Accepted: output matches' });
       expect(tookMs.get(runName(CANARY_DURING, path))).toBeLessThan(90_000);
     });
 
     it('a normal run submitted right after them finishes quickly', () => {
-      expect(terminalRun(afterResults, runName(CANARY_AFTER, path)).status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1 });
+      expect(verdictOf(terminalRun(afterResults, runName(CANARY_AFTER, path)))).toEqual({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1, message: 'Accepted: output matches' });
       expect(tookMs.get(runName(CANARY_AFTER, path))).toBeLessThan(30_000);
     });
   });
 
   it('the operator stayed up, kept answering and kept its Lease throughout', async () => {
+    console.log('TEMPDEBUG', JSON.stringify({ probe, took: Object.fromEntries(tookMs) }));
     operator?.assertRunning();
     const now = await readLease(kc);
     expect(lease?.holder).toMatch(/^e2e-hostile-operator-/);

@@ -9,8 +9,10 @@ import {
   ResponsivenessProbe,
   hostileProgram,
   leaseLossesInLog,
+  outcome,
   readLease,
   runName,
+  verdictOf,
   waitAndTime,
   type LeaseSeen,
   type RunPath,
@@ -44,10 +46,28 @@ const attack = (words: string) => ({
 /** The attacks every one of whose attempts must fail, and the summary lines each must print. */
 const REFUSED: Record<string, string[]> = {
   signals: ['kill STOP', 'tgkill STOP', 'tkill STOP', 'rt_sigqueueinfo STOP', 'rt_tgsigqueueinfo STOP', 'pidfd_open+pidfd_send_signal STOP', 'kill(-1) STOP', 'kill TERM+KILL', 'rt_sigqueueinfo TERM+KILL', 'kill(-1) TERM+KILL'],
-  sigio: ['F_SETOWN+F_SETSIG+O_ASYNC STOP', 'F_SETOWN+F_SETSIG+O_ASYNC TERM+KILL'],
+  sigio: ['F_SETOWN+F_SETSIG+O_ASYNC STOP', 'FIOSETOWN/SIOCSPGRP+FIOASYNC STOP', 'F_SETOWN+F_SETSIG+O_ASYNC TERM+KILL'],
   rlimits: ['prlimit64'],
-  sched: ['setpriority(PRIO_PROCESS)', 'setpriority(PRIO_USER)', 'sched_setaffinity', 'sched_setscheduler', 'ioprio_set'],
-  ptrace: ['ptrace(PTRACE_ATTACH)', 'ptrace(PTRACE_SEIZE)', 'open(/proc/pid/mem, O_RDWR)', 'process_vm_writev', 'open(/proc/pid/fd/N)', 'read(/proc/pid/environ)', 'pidfd_getfd'],
+  sched: [
+    'setpriority(PRIO_PROCESS)',
+    'setpriority(PRIO_USER)',
+    'sched_setaffinity',
+    'sched_setscheduler',
+    'sched_setattr',
+    'sched_setparam',
+    'ioprio_set',
+    'migrate_pages/move_pages',
+  ],
+  ptrace: [
+    'ptrace(PTRACE_ATTACH)',
+    'ptrace(PTRACE_SEIZE)',
+    'open(/proc/pid/mem, O_RDWR)',
+    'process_vm_writev',
+    'open(/proc/pid/fd/N)',
+    'read(/proc/pid/environ)',
+    'pidfd_getfd',
+    'write(/proc/pid/{oom_score_adj,timerslack_ns,comm})',
+  ],
 };
 
 const cases: Record<string, ReturnType<typeof attack>> = {
@@ -125,8 +145,9 @@ describe("a hostile program cannot kill, stop, slow, trace or impersonate its ru
 
   describe.each(PATHS)('on the %s path', (path) => {
     it.each(Object.entries(REFUSED))('%s: every attempt fails, the run is Accepted at its first attempt and its runner serves the next test', (name, required) => {
-      const { status } = run(name, path);
-      expect(status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1 });
+      const attacked = run(name, path);
+      expect(outcome(attacked)).toEqual({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1, message: expect.stringMatching(/^Accepted/), stdout: expect.any(String) });
+      const { status } = attacked;
       expect(status.tests?.map((t) => [t.name, t.verdict, t.exitCode])).toEqual([
         ['attack', 'Accepted', 0],
         ['after', 'Accepted', 0],
@@ -141,8 +162,9 @@ describe("a hostile program cannot kill, stop, slow, trace or impersonate its ru
     });
 
     it('daemon: a setsid double-forked grandchild gets nothing through, before or after the main process exits, and is gone with it', () => {
-      const { status } = run('daemon', path);
-      expect(status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1 });
+      const daemon = run('daemon', path);
+      expect(outcome(daemon)).toEqual({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1, message: expect.stringMatching(/^Accepted/), stdout: expect.any(String) });
+      const { status } = daemon;
       const report = status.tests?.[0]?.stdout ?? '';
       expect(gotThrough(report)).toEqual([]);
       expect(report).toMatch(/^DAEMON round 1: tried [1-9]\d*, ok 0$/m);
@@ -155,10 +177,10 @@ describe("a hostile program cannot kill, stop, slow, trace or impersonate its ru
     });
 
     it("forge: a result document written to every writable place and the runner's outputs changes nothing; the real verdict stands", () => {
-      const { status } = run('forge', path);
+      const forge = run('forge', path);
       // The forged document says test "attack" exited 0 with the expected output; it exited 3.
-      expect(status).toMatchObject({ phase: 'Completed', verdict: 'RuntimeError', path, attempts: 1 });
-      expect(status.message).toBe('RuntimeError on test attack: exit code 3');
+      expect(verdictOf(forge)).toEqual({ phase: 'Completed', verdict: 'RuntimeError', path, attempts: 1, message: 'RuntimeError on test attack: exit code 3' });
+      const { status } = forge;
       const [forged, after] = status.tests ?? [];
       expect(forged).toMatchObject({ name: 'attack', verdict: 'RuntimeError', exitCode: 3 });
       // The forged document is just the program's stdout.
@@ -190,7 +212,7 @@ describe("a hostile program cannot kill, stop, slow, trace or impersonate its ru
     });
 
     it('a plain run submitted meanwhile is Accepted, once', () => {
-      expect(run(CANARY, path).status).toMatchObject({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1 });
+      expect(verdictOf(run(CANARY, path))).toEqual({ phase: 'Completed', verdict: 'Accepted', path, attempts: 1, message: 'Accepted: output matches' });
     });
   });
 

@@ -168,8 +168,13 @@ export function storedStdoutBytes(test: StoredTest): Buffer {
  * the message saying why included. `stdout` is the first test's.
  */
 export function outcome(run: ObservedCodeRun): Record<string, unknown> {
+  return { ...verdictOf(run), stdout: run.status.tests?.[0]?.stdout };
+}
+
+/** outcome without the output (for runs whose output is megabytes of the same byte). */
+export function verdictOf(run: ObservedCodeRun): Record<string, unknown> {
   const { phase, verdict, path, attempts, message } = run.status;
-  return { phase, verdict, path, attempts, message, stdout: run.status.tests?.[0]?.stdout };
+  return { phase, verdict, path, attempts, message };
 }
 
 /** A plain A+B run: what other judges' submissions look like while a hostile one runs. */

@@ -2,7 +2,7 @@
 // cached; a test fails, never skips, when it cannot be built), with its caches and settings in a
 // directory of this process instead of the user's home.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -53,6 +53,11 @@ export class Helm {
       const stderr = (err as { stderr?: string }).stderr ?? String(err);
       throw new HelmFailed(args, stderr);
     }
+  }
+
+  /** Removes helm's caches and settings of this process. */
+  dispose(): void {
+    rmSync(this.home, { recursive: true, force: true });
   }
 
   /** `helm template` of the chart: the manifests it would install, in order. */

@@ -1,9 +1,9 @@
 // The operator as end-to-end tests meet it: the built dist/main.js in its own process, against the
 // local cluster, with leader election on, its log in .cluster/logs. Tests stop it politely
 // (SIGTERM: it releases the Lease) or brutally (SIGKILL: the Lease stays until it expires).
-import { ApiextensionsV1Api, CoordinationV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoordinationV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,7 @@ import { eventually } from './eventually.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
+const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
 const MAIN = join(ROOT, 'dist/main.js');
 const LOG_DIR = join(ROOT, '.cluster/logs');
 /** Where main.ts keeps its Lease (config.ts defaults; the name is fixed in operator.ts). */
@@ -39,21 +40,27 @@ function manifestsIn(dir: string): KubernetesObject[] {
     .filter((o) => o !== null);
 }
 
-/** Server-side applies every manifest in `dir` (idempotent; forced, as `kubectl apply --server-side --force-conflicts`). */
-async function applyAll(kc: KubeConfig, dir: string): Promise<string[]> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  const names: string[] = [];
-  for (const object of manifestsIn(dir)) {
-    await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-    names.push(object.metadata?.name ?? '?');
+/**
+ * `kubectl apply --server-side --force-conflicts` of every manifest in `dir`, as a user installs
+ * them. (Not through the client library: its serializer drops keys whose wire names differ from
+ * its field names, `x-kubernetes-validations` and `enum` among them, so the CRDs would lose their
+ * CEL rules.) Returns the names applied.
+ */
+function applyAll(kc: KubeConfig, dir: string): string[] {
+  const scratch = mkdtempSync(join(tmpdir(), 'coderun-apply-'));
+  try {
+    const kubeconfig = join(scratch, 'kubeconfig');
+    writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
+    execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', `--field-manager=${FIELD_MANAGER}`, '-f', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  return names;
+  return manifestsIn(dir).map((o) => o.metadata?.name ?? '?');
 }
-
 
 /** The CRDs from deploy/crds (established) and the standard Runtimes from deploy/runtimes. */
 export async function installCodeRunResources(kc: KubeConfig): Promise<void> {
-  const crds = await applyAll(kc, join(ROOT, 'deploy/crds'));
+  const crds = applyAll(kc, join(ROOT, 'deploy/crds'));
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   for (const name of crds) {
@@ -75,7 +82,7 @@ export async function installCodeRunResources(kc: KubeConfig): Promise<void> {
       poll,
     );
   }
-  await applyAll(kc, join(ROOT, 'deploy/runtimes'));
+  applyAll(kc, join(ROOT, 'deploy/runtimes'));
 }
 
 const LogLineSchema = z.looseObject({ msg: z.string().optional(), port: z.number().int().optional() });

@@ -28,6 +28,7 @@ let helm: Helm;
 beforeAll(() => {
   helm = Helm.build();
 }, HELM_BUILD_TIMEOUT_MS);
+afterAll(() => helm?.dispose());
 
 const render = (args: string[] = []) => helm.template(RELEASE, NAMESPACE, args);
 const find = (manifests: Manifest[], kind: string, name?: string) => manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));

@@ -45,6 +45,11 @@ func (f family) check(caller int, nr uint32, args [6]uint64) unix.Errno {
 		return f.byWhich(arg(0), arg(1), ioprioWhoProc, ioprioWhoPgrp)
 	case s.setpgid:
 		return f.setpgid(caller, arg(0), arg(1))
+	case s.ptrace:
+		if args[0] == unix.PTRACE_TRACEME {
+			return f.parentOf(caller) // which becomes the tracer
+		}
+		return f.task(arg(1))
 	}
 	return unix.EPERM
 }
@@ -85,6 +90,16 @@ func (f family) byWhich(which, who, task, group int) unix.Errno {
 		return f.group(who, unix.ESRCH)
 	}
 	return unix.EPERM
+}
+
+// parentOf decides a target that is the caller's parent: the runner is not in the tree, so
+// the program's main process (and an orphan, which the runner adopted) cannot pick it.
+func (f family) parentOf(caller int) unix.Errno {
+	ppid, _, err := readStatIDs(caller)
+	if err != nil {
+		return unix.ESRCH
+	}
+	return f.task(ppid)
 }
 
 // setpgid lets a process of the tree make a group of its own or join a group of the tree;

@@ -85,6 +85,9 @@ func TestFamilyCheckDecidesByTarget(t *testing.T) {
 		{"setpgid into the root's group", s.setpgid, [6]uint64{0, uint64(unix.Getpgrp())}, unix.EPERM},
 		{"setpgid into the child's group", s.setpgid, [6]uint64{0, uint64(child)}, 0},
 		{"sched_setaffinity of a root thread", s.schedSetaffinity, [6]uint64{uint64(unix.Gettid())}, unix.EPERM},
+		{"ptrace of the root", s.ptrace, [6]uint64{unix.PTRACE_SEIZE, uint64(self)}, unix.EPERM},
+		{"ptrace of a child", s.ptrace, [6]uint64{unix.PTRACE_SEIZE, uint64(child)}, 0},
+		{"PTRACE_TRACEME by a child of the root", s.ptrace, [6]uint64{unix.PTRACE_TRACEME}, unix.EPERM},
 		{"a call the filter never hands over", unix.SYS_READ, [6]uint64{}, unix.EPERM},
 	}
 	for _, c := range cases {

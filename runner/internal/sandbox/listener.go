@@ -57,7 +57,7 @@ func (c *listenerChannel) receive() (*guard, error) {
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil || len(msgs) == 0 {
 		noListenerNote.Do(func() {
-			fmt.Fprintln(os.Stderr, "runner: this kernel offers no seccomp user notification, so programs may signal or change only themselves and their own process group")
+			fmt.Fprintln(os.Stderr, "runner: the kernel offers no seccomp user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER): a program's signals and other calls aimed at its own child processes fail with EPERM, like those aimed at the runner")
 		})
 		return nil, nil
 	}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"unsafe"
 
@@ -45,13 +46,13 @@ type guard struct {
 func startGuard(listener int) (*guard, error) {
 	if err := unix.SetNonblock(listener, true); err != nil {
 		unix.Close(listener)
-		return nil, err
+		return nil, fmt.Errorf("make the seccomp listener non-blocking: %v", err)
 	}
 	g := &guard{listener: os.NewFile(uintptr(listener), "seccomp listener"), tree: family{root: os.Getpid()}, done: make(chan struct{})}
 	rc, err := g.listener.SyscallConn()
 	if err != nil {
 		g.listener.Close()
-		return nil, err
+		return nil, fmt.Errorf("watch the seccomp listener: %v", err)
 	}
 	go func() {
 		defer close(g.done)
@@ -116,10 +117,18 @@ func verdict(id uint64, errno unix.Errno) seccompNotifResp {
 	return seccompNotifResp{id: id, error: -int32(errno)}
 }
 
+// idValidOldNumber is SECCOMP_IOCTL_NOTIF_ID_VALID as first numbered, with the wrong
+// direction bit: kernels from before its 2020 fix know only this one, later ones both.
+const idValidOldNumber = 0x80082102
+
 // stillWaiting reports whether the notification's caller is still blocked in the call, so
 // that what the runner read about it by pid was about that caller and not a pid's reuse.
 func stillWaiting(fd int, id uint64) bool {
-	return notifIoctl(fd, unix.SECCOMP_IOCTL_NOTIF_ID_VALID, unsafe.Pointer(&id)) == nil
+	err := notifIoctl(fd, unix.SECCOMP_IOCTL_NOTIF_ID_VALID, unsafe.Pointer(&id))
+	if errors.Is(err, unix.EINVAL) {
+		err = notifIoctl(fd, idValidOldNumber, unsafe.Pointer(&id))
+	}
+	return err == nil
 }
 
 func notifIoctl(fd int, req uint, arg unsafe.Pointer) error {

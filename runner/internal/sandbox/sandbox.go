@@ -1,5 +1,6 @@
 // Package sandbox runs one program as a confined process tree: it starts the program through
-// the shim (rlimits, no_new_privs, socket-denying seccomp filter), feeds its stdin, captures
+// the shim (rlimits, no_new_privs, a seccomp filter that denies the network and, with the
+// runner's guard, keeps the program to its own processes), feeds its stdin, captures
 // capped output, enforces CPU, wall, memory, task and output limits by watching the whole
 // tree in /proc, kills the whole tree when it is done, and measures what it used.
 package sandbox

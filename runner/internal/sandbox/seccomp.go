@@ -47,10 +47,10 @@ type syscallNumbers struct {
 	// group take a pid or thread id first and act on that task or its process.
 	kill, tkill, tgkill, rtSigqueueinfo, rtTgsigqueueinfo, pidfdOpen, prlimit64 uint32
 	schedSetparam, schedSetscheduler, schedSetaffinity, schedSetattr            uint32
-	pidfdSendSignal, setpriority, ioprioSet, setpgid, fcntl, ioctl              uint32
+	pidfdSendSignal, setpriority, ioprioSet, setpgid, fcntl, ioctl, ptrace      uint32
 	migratePages, movePages, perfEventOpen                                      uint32
-	// refused reach into another process's memory, files or execution and have no use in
-	// a judged program.
+	// refused reach into another process's memory or files and have no use in a judged
+	// program.
 	refused []uint32
 }
 
@@ -63,9 +63,10 @@ var nativeSyscalls = syscallNumbers{
 	schedSetaffinity: unix.SYS_SCHED_SETAFFINITY, schedSetattr: unix.SYS_SCHED_SETATTR,
 	pidfdSendSignal: unix.SYS_PIDFD_SEND_SIGNAL, setpriority: unix.SYS_SETPRIORITY,
 	ioprioSet: unix.SYS_IOPRIO_SET, setpgid: unix.SYS_SETPGID, fcntl: unix.SYS_FCNTL, ioctl: unix.SYS_IOCTL,
+	ptrace:       unix.SYS_PTRACE,
 	migratePages: unix.SYS_MIGRATE_PAGES, movePages: unix.SYS_MOVE_PAGES, perfEventOpen: unix.SYS_PERF_EVENT_OPEN,
 	refused: []uint32{
-		unix.SYS_PTRACE, unix.SYS_PROCESS_VM_READV, unix.SYS_PROCESS_VM_WRITEV, unix.SYS_KCMP,
+		unix.SYS_PROCESS_VM_READV, unix.SYS_PROCESS_VM_WRITEV, unix.SYS_KCMP,
 		unix.SYS_PIDFD_GETFD, unix.SYS_PROCESS_MADVISE, unix.SYS_PROCESS_MRELEASE,
 		// A pidfs file handle is a guessable number that opens a pidfd of any process.
 		unix.SYS_OPEN_BY_HANDLE_AT,
@@ -78,7 +79,8 @@ var nativeSyscalls = syscallNumbers{
 //   - socket() fails with EPERM for every family but AF_UNIX, and io_uring_setup with ENOSYS
 //     (io_uring's IORING_OP_SOCKET creates sockets without calling socket()): no network;
 //   - a call aimed at the program's main process, at itself (pid 0) or at its own process
-//     group is allowed here; one aimed at any other pid, thread or group goes to askRunner;
+//     group is allowed here; one aimed at any other pid, thread or group goes to askRunner,
+//     and so do every pidfd_send_signal and ptrace;
 //   - kill(-1), PRIO_USER and IOPRIO_WHO_USER (they reach every process of the uid), owners
 //     set through a pointer (F_SETOWN_EX, FIOSETOWN, SIOCSPGRP, TIOCSPGRP: a pointer can be
 //     rewritten after a check), page migration and perf events of another process, and the
@@ -102,7 +104,10 @@ func sandboxFilter(t filterTarget) ([]bpf.Instruction, error) {
 		s.schedSetparam, s.schedSetscheduler, s.schedSetaffinity, s.schedSetattr} {
 		a.jumpIf(bpf.JumpEqual, nr, "task")
 	}
+	// pidfd_send_signal names its target by a file the runner must look at; ptrace (which
+	// LeakSanitizer uses on its own threads) is rare enough to ask about every time.
 	a.jumpIf(bpf.JumpEqual, s.pidfdSendSignal, "ask")
+	a.jumpIf(bpf.JumpEqual, s.ptrace, "ask")
 	a.jumpIf(bpf.JumpEqual, s.setpriority, "setpriority")
 	a.jumpIf(bpf.JumpEqual, s.ioprioSet, "ioprio_set")
 	a.jumpIf(bpf.JumpEqual, s.setpgid, "setpgid")

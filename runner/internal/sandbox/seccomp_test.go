@@ -97,7 +97,7 @@ func TestSandboxFilterDecisions(t *testing.T) {
 		{"perf_event_open of itself", s.perfEventOpen, []uint32{0, 0}, allow},
 		{"perf_event_open of another", s.perfEventOpen, []uint32{0, runner}, eperm},
 		{"perf_event_open of every process", s.perfEventOpen, []uint32{0, minus(1)}, eperm},
-		{"ptrace", unix.SYS_PTRACE, []uint32{unix.PTRACE_TRACEME}, eperm},
+		{"ptrace: the runner decides", s.ptrace, []uint32{unix.PTRACE_ATTACH, runner}, ask},
 		{"process_vm_writev", unix.SYS_PROCESS_VM_WRITEV, []uint32{runner}, eperm},
 		{"process_vm_readv", unix.SYS_PROCESS_VM_READV, []uint32{runner}, eperm},
 		{"pidfd_getfd", unix.SYS_PIDFD_GETFD, []uint32{3}, eperm},

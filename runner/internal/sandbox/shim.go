@@ -83,7 +83,8 @@ func parseShimArgs(args []string) (shimLimits, []string, error) {
 
 // ShimMain runs in the re-executed child. The caller must have locked the main goroutine to
 // its thread: no_new_privs and the seccomp filter are per-thread and must be on the thread
-// that calls execve. It returns only when the program could not be started.
+// that calls execve. It hands the filter's listener to the runner on guardFD before the
+// exec. It returns only when the program could not be started.
 func ShimMain(args []string) int {
 	// A garbage collection now could start threads after RLIMIT_NPROC is set.
 	debug.SetGCPercent(-1)

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -273,6 +275,21 @@ static void signal_process(struct tally *t, int pid, int sig, int undo) {
   }
 }
 
+// Joining another process's group would let kill(0) reach it. Undone at once (a group of its own).
+static int join_groups(void) {
+  struct tally t = {"setpgid(0, their group)"};
+  for (int i = 0; i < npids; i++) {
+    int pgrp = getpgid(pids[i]);
+    if (pgrp <= 0 || is_own(pgrp) || pgrp == getpgrp()) continue;
+    long rc = setpgid(0, pgrp);
+    int err = errno;
+    if (rc == 0) setpgid(0, 0);
+    record(&t, rc, err, "group %d of pid %d", pgrp, pids[i]);
+  }
+  summary(&t);
+  return t.ok;
+}
+
 static void signal_round(struct tally *t, int sig, int undo) {
   for (int i = 0; i < ntargets; i++) signal_thread(t, &targets[i], sig, undo);
   for (int i = 0; i < npids; i++) signal_process(t, pids[i], sig, undo);
@@ -304,7 +321,7 @@ static int attack_signals(void) {
   new_tallies(t, "STOP");
   signal_round(t, SIGSTOP, 1);
   for (int k = 0; k < K_COUNT; k++) summary(&t[k]);
-  int ok = total_ok(t, K_COUNT);
+  int ok = total_ok(t, K_COUNT) + join_groups();
   if (ok) return ok;
   struct tally u[K_COUNT];
   new_tallies(u, "TERM+KILL");
@@ -355,6 +372,21 @@ static int stopped_within(int pid, int ms) {
   return 0;
 }
 
+// The same owner set through ioctl (FIOSETOWN on a pipe, SIOCSPGRP on a socket) instead of fcntl.
+static int sigio_ioctl_once(int request, int id, int sig) {
+  int p[2];
+  int rc = request == FIOSETOWN ? pipe2(p, O_NONBLOCK) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p);
+  if (rc < 0) return errno;
+  int on = 1, err = 0;
+  if (ioctl(p[0], request, &id) < 0) err = errno;
+  else if (fcntl(p[0], F_SETSIG, sig) < 0) err = errno;
+  else if (ioctl(p[0], FIOASYNC, &on) < 0) err = errno;
+  else if (write(p[1], "x", 1) < 0) err = errno;
+  close(p[0]);
+  close(p[1]);
+  return err;
+}
+
 // rc semantics for record(): the fcntl chain failing is the refusal; a chain that went through
 // but stopped nothing counts as the pseudo-errno ENOMSG, reported as NOEFFECT.
 static void sigio_at(struct tally *t, int type, int id, int watch, const char *what) {
@@ -386,7 +418,22 @@ static int attack_sigio(void) {
   }
   if (getppid() > 1 && !is_own(getppid())) sigio_at(&t, F_OWNER_PID, getppid(), getppid(), "parent");
   summary(&t);
-  if (t.ok) return t.ok;
+  struct tally io = {"FIOSETOWN/SIOCSPGRP+FIOASYNC STOP"};
+  for (int i = 0; i < npids; i++) {
+    static const int requests[] = {FIOSETOWN, SIOCSPGRP};
+    for (int r = 0; r < 2; r++) {
+      int err = sigio_ioctl_once(requests[r], pids[i], SIGSTOP);
+      if (err) { record(&io, -1, err, "pid %d", pids[i]); continue; }
+      if (stopped_within(pids[i], 30)) {
+        sigio_ioctl_once(requests[r], pids[i], SIGCONT);
+        record(&io, 0, 0, "%s: stopped pid %d", r ? "SIOCSPGRP" : "FIOSETOWN", pids[i]);
+      } else {
+        record(&io, -1, ENOMSG, "pid %d", pids[i]);
+      }
+    }
+  }
+  summary(&io);
+  if (t.ok || io.ok) return t.ok + io.ok;
   // Nothing stopped: the fatal signals, the same way (SIGTERM for PID 1, which handles it).
   struct tally u = {"F_SETOWN+F_SETSIG+O_ASYNC TERM+KILL"};
   for (int i = 0; i < npids; i++) {
@@ -433,6 +480,7 @@ static int attack_rlimits(void) {
 static int attack_sched(void) {
   struct tally nice_t = {"setpriority(PRIO_PROCESS)"}, grp_t = {"setpriority(PRIO_PGRP)"}, user_t = {"setpriority(PRIO_USER)"};
   struct tally aff_t = {"sched_setaffinity"}, sch_t = {"sched_setscheduler"}, io_t = {"ioprio_set"};
+  struct tally attr_t = {"sched_setattr"}, param_t = {"sched_setparam"}, migrate_t = {"migrate_pages/move_pages"};
   int before_runner = getpriority(PRIO_PROCESS, getppid()), before_init = getpriority(PRIO_PROCESS, 1);
   for (int i = 0; i < ntargets; i++) {
     int tid = targets[i].tid;
@@ -456,11 +504,21 @@ static int attack_sched(void) {
     record(&sch_t, rc, errno, "%d [%s pid %d] to SCHED_IDLE", tid, c, targets[i].pid);
     rc = syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0));
     record(&io_t, rc, errno, "%d [%s pid %d] to the idle class", tid, c, targets[i].pid);
+    struct { unsigned size, policy; unsigned long long flags; int nice; unsigned prio; unsigned long long runtime, deadline, period; } attr = {48, SCHED_IDLE, 0, 19, 0, 0, 0, 0};
+    rc = syscall(SYS_sched_setattr, tid, &attr, 0);
+    record(&attr_t, rc, errno, "%d [%s pid %d] to SCHED_IDLE", tid, c, targets[i].pid);
+    rc = sched_setparam(tid, &zero);
+    record(&param_t, rc, errno, "%d [%s pid %d]", tid, c, targets[i].pid);
   }
   for (int i = 0; i < npids; i++) {
+    unsigned long nodes = 1;
+    long rc = syscall(SYS_migrate_pages, pids[i], 8 * sizeof nodes, &nodes, &nodes);
+    record(&migrate_t, rc, errno, "migrate_pages(%d)", pids[i]);
+    rc = syscall(SYS_move_pages, pids[i], 0, NULL, NULL, NULL, 0);
+    record(&migrate_t, rc, errno, "move_pages(%d)", pids[i]);
     int pgrp = getpgid(pids[i]);
     if (pgrp <= 0 || is_own(pgrp) || pgrp == getpgrp()) continue;
-    long rc = setpriority(PRIO_PGRP, pgrp, 19);
+    rc = setpriority(PRIO_PGRP, pgrp, 19);
     record(&grp_t, rc, errno, "group %d of pid %d to 19", pgrp, pids[i]);
   }
   // PRIO_USER always succeeds for the program's own processes: it counts as got through only if
@@ -479,7 +537,10 @@ static int attack_sched(void) {
   summary(&aff_t);
   summary(&sch_t);
   summary(&io_t);
-  return nice_t.ok + grp_t.ok + user_t.ok + aff_t.ok + sch_t.ok + io_t.ok;
+  summary(&attr_t);
+  summary(&param_t);
+  summary(&migrate_t);
+  return nice_t.ok + grp_t.ok + user_t.ok + aff_t.ok + sch_t.ok + io_t.ok + attr_t.ok + param_t.ok + migrate_t.ok;
 }
 
 // ---- tracing, memory, file descriptors of others ------------------------------------------------
@@ -487,6 +548,7 @@ static int attack_sched(void) {
 static int attack_ptrace(void) {
   struct tally att = {"ptrace(PTRACE_ATTACH)"}, seize = {"ptrace(PTRACE_SEIZE)"}, mem = {"open(/proc/pid/mem, O_RDWR)"};
   struct tally vmw = {"process_vm_writev"}, fds = {"open(/proc/pid/fd/N)"}, env = {"read(/proc/pid/environ)"}, getfd = {"pidfd_getfd"};
+  struct tally tune = {"write(/proc/pid/{oom_score_adj,timerslack_ns,comm})"};
   char path[64];
   for (int i = 0; i < ntargets; i++) {
     int tid = targets[i].tid;
@@ -518,6 +580,16 @@ static int attack_ptrace(void) {
       record(&fds, fd, errno, "%s", path);
       if (fd >= 0) close(fd);
     }
+    // Its OOM score up (the OOM killer's first choice), its timers a second late, its name.
+    static const char *tunables[][2] = {{"oom_score_adj", "1000"}, {"timerslack_ns", "1000000000"}, {"comm", "x"}};
+    for (int n = 0; n < 3; n++) {
+      snprintf(path, sizeof path, "/proc/%d/%s", pid, tunables[n][0]);
+      fd = open(path, O_WRONLY);
+      if (fd < 0) { record(&tune, -1, errno, "%s", path); continue; }
+      ssize_t w = write(fd, tunables[n][1], strlen(tunables[n][1]));
+      record(&tune, w, errno, "%s", path);
+      close(fd);
+    }
     snprintf(path, sizeof path, "/proc/%d/environ", pid);
     fd = open(path, O_RDONLY);
     if (fd >= 0) {
@@ -548,7 +620,8 @@ static int attack_ptrace(void) {
   summary(&fds);
   summary(&env);
   summary(&getfd);
-  return att.ok + seize.ok + mem.ok + vmw.ok + fds.ok + env.ok + getfd.ok;
+  summary(&tune);
+  return att.ok + seize.ok + mem.ok + vmw.ok + fds.ok + env.ok + getfd.ok + tune.ok;
 }
 
 static int attack_all(void) {
