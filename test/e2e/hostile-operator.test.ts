@@ -316,7 +316,6 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
   });
 
   it('the operator stayed up, kept answering and kept its Lease throughout', async () => {
-    console.log('TEMPDEBUG', JSON.stringify({ probe, took: Object.fromEntries(tookMs) }));
     operator?.assertRunning();
     const now = await readLease(kc);
     expect(lease?.holder).toMatch(/^e2e-hostile-operator-/);

@@ -79,7 +79,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     ready,
     failed('the runner ended with exit code 137'),
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the runner ended with exit code 137' }],
   ],
   [
     'sandbox failures stop at the attempt bound, saying why',
@@ -95,7 +95,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     absent,
     awaiting,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the sandbox pod disappeared before the job was sent' }],
   ],
   [
     'a cold pod that ended before its job was sent gets a fresh attempt',
@@ -103,7 +103,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     { kind: 'finished' },
     awaiting,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the sandbox pod ended before the job was sent' }],
   ],
   [
     'an attempt this process does not hold (restart, new leader) lost its exec: its pod goes, a fresh attempt starts',
@@ -111,7 +111,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     ready,
     none,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2 }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'attempt 1 was lost (the operator restarted or changed leader while it ran)' }],
   ],
   [
     'a lost cold attempt is retried the same way',
@@ -119,7 +119,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     { kind: 'finished' },
     none,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 3 }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 3, retrying: 'attempt 2 was lost (the operator restarted or changed leader while it ran)' }],
   ],
   [
     'attempts that keep getting lost end in SystemError',

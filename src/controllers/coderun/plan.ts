@@ -67,7 +67,8 @@ export type Action =
   | { type: 'deleteChildren' }
   | { type: 'deleteRun' }
   | { type: 'failInvalid'; reason: InvalidReason; message: string }
-  | { type: 'startAttempt'; attempt: number }
+  /** `retrying`: why the previous attempt failed, when this one replaces it. */
+  | { type: 'startAttempt'; attempt: number; retrying?: string }
   /** Send the job into the ready cold pod (an exec outside the reconcile). */
   | { type: 'sendJob' }
   /** Judge the finished execution's result and write the terminal status. */
@@ -115,7 +116,7 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, exec: Ex
   const retry = (why: string): Action[] =>
     run.attempts >= config.maxAttempts
       ? [{ type: 'failSystem', message: `${why}; giving up after ${config.maxAttempts} attempts` }, { type: 'deleteChildren' }]
-      : [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1 }];
+      : [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1, retrying: why }];
 
   switch (exec.kind) {
     case 'none':

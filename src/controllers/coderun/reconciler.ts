@@ -228,6 +228,11 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
             return;
           }
           const ref = runRef(run);
+          if (action.retrying !== undefined) {
+            // Never the program's fault: said where its owner looks, not judged.
+            log.warn({ attempt: action.attempt, cause: action.retrying }, 'retrying in a fresh pod');
+            deps.events.record(ref, 'Warning', 'Retrying', `attempt ${action.attempt - 1} failed: ${action.retrying}; starting attempt ${action.attempt} in a fresh pod`);
+          }
           const warm = await claimWarmPod(deps, {
             run: ref,
             runtimeName: prepared.runtimeName,
