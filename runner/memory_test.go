@@ -288,9 +288,13 @@ mkdir "$podtmp/$(basename "$SHARE")"
 mount --bind "$SHARE" "$podtmp/$(basename "$SHARE")"
 mount --move "$podtmp" /tmp
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mkdir /tmp/mqueue
+mount -t mqueue mqueue /tmp/mqueue
 mount -t tmpfs -o mode=0755,uid=` + uid + `,gid=` + uid + ` tmpfs "$WORK"
 exec setpriv --reuid ` + uid + ` --regid ` + uid + ` --clear-groups -- "$RUNNER" run --workdir "$WORK"`
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script)
+	// A pod has an IPC namespace of its own, whose POSIX message queues its runtime mounts at
+	// /dev/mqueue (here in the private /tmp, so that the host's /dev stays as it is).
+	cmd := exec.Command("unshare", "--mount", "--ipc", "--propagation", "private", "--", "sh", "-c", script)
 	cmd.Env = append(os.Environ(), "CG="+cg, "SHARE="+shareDir, "WORK="+workdir, "RUNNER="+runnerBin)
 	cmd.Stdin = bytes.NewReader(job)
 	var stdout, stderr bytes.Buffer

@@ -39,9 +39,20 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 			return nil
 		}
 	}
-	// The tests also find the work directory as the compile step left it: job files and the
-	// compiled program stay, anything a test adds goes.
-	left = sb.Remember(dir, true)
+	if len(job.Tests) == 0 {
+		return nil
+	}
+	// Every test finds the work directory exactly as the compile step left it (or as the
+	// job's files made it): names, contents, modes, times, extended attributes. The
+	// snapshot lives in the runner, out of the program's reach; after each test whatever
+	// the test changed is put back and whatever it added is removed, so a test can neither
+	// read an earlier test's traces nor break a later test (replacing ./main, say).
+	snap, err := workdir.Take(dir)
+	if err != nil {
+		return err
+	}
+	defer snap.Close()
+	left = sb.Remember(dir, false)
 	for _, t := range job.Tests {
 		o, err := sb.Run(sandbox.Spec{
 			Argv: job.RunCommand, Dir: dir, Env: env, Stdin: []byte(t.Stdin), Limits: job.Limits,
@@ -52,6 +63,9 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 		out.Test(testResult(t.Name, o))
 		if err := left.Sweep(); err != nil {
 			return fmt.Errorf("after test %q: %v", t.Name, err)
+		}
+		if err := snap.Restore(); err != nil {
+			return fmt.Errorf("after test %q: restoring the work directory: %v", t.Name, err)
 		}
 	}
 	return nil

@@ -48,6 +48,28 @@ func (c *memCgroup) shmemBytes() (int64, bool) {
 	return readKeyed(filepath.Join(c.dir, "memory.stat"), c.shmemKey)
 }
 
+// kernelBytes is the kernel memory charged to the cgroup now: slab objects such as pipe
+// buffers, socket buffers, SysV and POSIX messages, page tables and kernel stacks. v1 has it
+// in memory.kmem.usage_in_bytes (socket buffers of TCP apart, and the runner's sockets are
+// AF_UNIX only); v2 in memory.stat's kernel plus sock. ok is false where the kernel keeps no
+// such count (v1 without kmem accounting).
+func (c *memCgroup) kernelBytes() (int64, bool) {
+	if !c.v2 {
+		data, err := os.ReadFile(filepath.Join(c.dir, "memory.kmem.usage_in_bytes"))
+		if err != nil {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(data)), 10, 64)
+		return n, err == nil
+	}
+	k, ok := readKeyed(filepath.Join(c.dir, "memory.stat"), "kernel")
+	if !ok {
+		return 0, false
+	}
+	sock, _ := readKeyed(filepath.Join(c.dir, "memory.stat"), "sock")
+	return k + sock, true
+}
+
 // oomKills counts the processes of the cgroup the kernel's OOM killer has killed.
 func (c *memCgroup) oomKills() (int64, bool) {
 	if c.v2 {

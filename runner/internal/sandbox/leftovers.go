@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,6 +14,25 @@ import (
 // outsideDirs are the places besides the work directory where a program can leave files (in
 // a sandbox pod the only writable ones, both tmpfs).
 var outsideDirs = []string{"/tmp", "/dev/shm"}
+
+// mqueueDirs are the mounts of the POSIX message queue file system the runner can see (a
+// container runtime mounts its IPC namespace's at /dev/mqueue): a queue is a file there, and
+// unlinking it is mq_unlink. Without such a mount the queues cannot be listed.
+func mqueueDirs() []string {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	for line := range strings.Lines(string(data)) {
+		pre, post, found := strings.Cut(line, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if found && len(f) >= 5 && len(g) >= 1 && g[0] == "mqueue" && !slices.Contains(dirs, unescapeMount(f[4])) {
+			dirs = append(dirs, unescapeMount(f[4]))
+		}
+	}
+	return dirs
+}
 
 // Leftovers is what existed when a step was about to run; Sweep removes what was added since.
 type Leftovers struct {
@@ -32,7 +52,7 @@ func (s *Session) Remember(workdir string, work bool) *Leftovers {
 		l.paths[workdir] = l.list(workdir)
 	}
 	if mem.uidIsOurs {
-		for _, dir := range outsideDirs {
+		for _, dir := range append(slices.Clone(outsideDirs), mqueueDirs()...) {
 			l.paths[dir] = l.list(dir)
 		}
 		for _, kind := range ipcKinds {

@@ -20,6 +20,10 @@ type memoryMeter struct {
 	baseline  int64       // shared bytes when the run began
 	oom       *memCgroup  // any cgroup found, for its OOM kill counter; may be nil
 	oomBefore int64
+	// kernelBase is the cgroup's kernel memory when the run began (with cg and haveKernel):
+	// what a program queues in pipes, sockets and messages is in no process's RSS.
+	kernelBase int64
+	haveKernel bool
 }
 
 // memorySource is how a session measures memory, chosen once (Session.memory).
@@ -34,7 +38,14 @@ func (m memorySource) describe(why string) {
 	var source string
 	switch {
 	case m.cg != nil && m.cg.own:
-		source = fmt.Sprintf("shared memory from %s (memory.stat %s)", m.cg, m.cg.shmemKey)
+		kernel := "memory.kmem.usage_in_bytes"
+		if m.cg.v2 {
+			kernel = "memory.stat kernel+sock"
+		}
+		if _, ok := m.cg.kernelBytes(); !ok {
+			kernel = "not counted: the cgroup keeps no count"
+		}
+		source = fmt.Sprintf("shared memory from %s (memory.stat %s), kernel memory %s", m.cg, m.cg.shmemKey, kernel)
 	case m.cg != nil:
 		source = fmt.Sprintf("%s also holds other processes; shared memory from a scan of files, fds and SysV segments", m.cg)
 	default:
@@ -58,6 +69,9 @@ func (m memorySource) meter(workdir string) *memoryMeter {
 		}
 	}
 	mm.baseline = mm.sharedBytes(nil)
+	if mm.cg != nil {
+		mm.kernelBase, mm.haveKernel = mm.cg.kernelBytes()
+	}
 	if mm.oom != nil {
 		mm.oomBefore, _ = mm.oom.oomKills()
 	}
@@ -79,6 +93,11 @@ func (m *memoryMeter) sharedBytes(pids []int) int64 {
 func (m *memoryMeter) sharedKiB(u treeUsage) int64 {
 	added := max(m.sharedBytes(u.pids)-m.baseline, 0) >> 10
 	if m.cg != nil {
+		if m.haveKernel {
+			if k, ok := m.cg.kernelBytes(); ok {
+				added += max(k-m.kernelBase, 0) >> 10
+			}
+		}
 		return added
 	}
 	return max(added, u.shmemKiB)

@@ -70,6 +70,9 @@ var nativeSyscalls = syscallNumbers{
 		unix.SYS_PIDFD_GETFD, unix.SYS_PROCESS_MADVISE, unix.SYS_PROCESS_MRELEASE,
 		// A pidfs file handle is a guessable number that opens a pidfd of any process.
 		unix.SYS_OPEN_BY_HANDLE_AT,
+		// The uid's session and user keyrings outlive every process of a test: a key
+		// would carry data to the next test.
+		unix.SYS_ADD_KEY, unix.SYS_KEYCTL, unix.SYS_REQUEST_KEY,
 	},
 }
 

@@ -105,6 +105,8 @@ func TestSandboxFilterDecisions(t *testing.T) {
 		{"process_mrelease", unix.SYS_PROCESS_MRELEASE, []uint32{3}, eperm},
 		{"kcmp", unix.SYS_KCMP, []uint32{runner}, eperm},
 		{"open_by_handle_at, which mints pidfds", unix.SYS_OPEN_BY_HANDLE_AT, []uint32{3}, eperm},
+		{"add_key, whose keyring outlives the test", unix.SYS_ADD_KEY, []uint32{0}, eperm},
+		{"keyctl", unix.SYS_KEYCTL, []uint32{0}, eperm},
 
 		{"x32 system call", firstForeignSyscall | s.socket, []uint32{unix.AF_INET}, kill},
 	}

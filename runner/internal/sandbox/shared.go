@@ -41,8 +41,11 @@ func (s *sharedScan) bytes(pids []int) int64 {
 		heldFiles(pid, add)
 	}
 	if s.ipc {
-		for _, seg := range listIPC(ipcKinds[0], s.uid) {
-			total += seg.bytes
+		// Shared memory segments, and the bytes queued in message queues (kernel memory).
+		for _, kind := range []ipcKind{ipcKinds[0], ipcKinds[2]} {
+			for _, o := range listIPC(kind, s.uid) {
+				total += o.bytes
+			}
 		}
 	}
 	return total

@@ -31,6 +31,12 @@ const statusFD = 3
 // RLIMIT_NPROC is the hard ceiling that a fork bomb cannot outrun between two polls.
 const nprocHeadroom = 8
 
+// maxOpenFiles is RLIMIT_NOFILE (soft and hard) for programs. Every pipe or socket a program
+// holds can queue kernel memory that no process's RSS shows; where the runner has no cgroup
+// of its own to count that memory, this bounds how many it can hold. Judged programs need a
+// handful; compilers and runtimes (javac, dotnet) stay far below it.
+const maxOpenFiles = 512
+
 // shimLimits are the per-process settings the shim applies before exec.
 type shimLimits struct {
 	cpuSeconds    uint64 // RLIMIT_CPU backstop; the runner enforces the exact limit
@@ -135,6 +141,7 @@ func applyLimits(s shimLimits) error {
 		{"RLIMIT_NPROC", unix.RLIMIT_NPROC, s.nproc, s.nproc},
 		{"RLIMIT_CORE", unix.RLIMIT_CORE, 0, 0},
 		{"RLIMIT_STACK", unix.RLIMIT_STACK, s.stackBytes, unix.RLIM_INFINITY},
+		{"RLIMIT_NOFILE", unix.RLIMIT_NOFILE, maxOpenFiles, maxOpenFiles},
 	}
 	for _, l := range set {
 		var cur unix.Rlimit

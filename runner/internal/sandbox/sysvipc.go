@@ -30,7 +30,7 @@ func ipcSyscall(nr uintptr, a, b, c int) error {
 }
 
 // ipcObject is one SysV IPC object; bytes is the memory a shared memory segment holds
-// (resident and swapped), 0 for the other kinds.
+// (resident and swapped), or the bytes queued in a message queue (cbytes), 0 for semaphores.
 type ipcObject struct {
 	id    int
 	bytes int64
@@ -73,7 +73,7 @@ func parseIPC(listing, idColumn string, uid int) []ipcObject {
 		if len(f) != len(header) || num(f, "cuid") != int64(uid) {
 			continue
 		}
-		out = append(out, ipcObject{id: int(num(f, idColumn)), bytes: num(f, "rss") + num(f, "swap")})
+		out = append(out, ipcObject{id: int(num(f, idColumn)), bytes: num(f, "rss") + num(f, "swap") + num(f, "cbytes")})
 	}
 	return out
 }

@@ -121,6 +121,7 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 			}
 			tick.Reset(pollInterval)
 			u := measureTree(self)
+			keepAsOOMVictim(u.pids)
 			used := mem.usedKiB(u)
 			w.peakPolledKiB = max(w.peakPolledKiB, used, u.maxHWMKiB)
 			// Live processes from /proc, plus those the runner already reaped.
