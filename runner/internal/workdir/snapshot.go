@@ -228,12 +228,19 @@ func (s *Snapshot) Restore() error {
 // settle restores, bottom up, permissions, attributes, then times (a directory's after its
 // entries'), where they differ or the entry was recreated or changed since the last record.
 func (s *Snapshot) settle(recreated map[*entry]bool) error {
+	euid := os.Geteuid()
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		e := s.entries[i]
 		p := s.path(e.rel)
 		var st unix.Stat_t
 		if err := unix.Lstat(p, &st); err != nil {
 			return fmt.Errorf("cannot restore %s: %v", p, err)
+		}
+		// An entry of another owner (a pod's work directory is the kubelet's emptyDir, owned by
+		// root) cannot be given back its mode, times or attributes, and for the same reason the
+		// program cannot set them either: only "now" by writing into it.
+		if int(st.Uid) != euid {
+			continue
 		}
 		if e.kind() != unix.S_IFLNK {
 			if recreated[e] || st.Ctim != e.ctime {
