@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sumC = `#include <stdio.h>
@@ -240,5 +242,55 @@ func TestBadArgumentsStillGiveAResult(t *testing.T) {
 		if inv.result.Error == nil || len(inv.result.Tests) != 0 {
 			t.Errorf("runner run %v: error %s, %d tests; want an error result", args, str(inv.result.Error), len(inv.result.Tests))
 		}
+	}
+}
+
+// As the operator sends it: the gzip'd job on a stdin that stays open. The runner answers its
+// result line without waiting for stdin to end, and exits only once stdin ends: an exit before
+// the whole answer was read could let the API server drop the end of it.
+func TestStdinJobIsAnsweredAtOnceAndTheRunnerExitsWhenStdinEnds(t *testing.T) {
+	data, _ := json.Marshal(sumJob())
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(data)
+	zw.Close()
+	cmd := exec.Command(runnerBin, "run", "--workdir", newWorkdir(t))
+	asSandboxUser(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	if _, err := stdin.Write(zipped.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	if err != nil {
+		t.Fatalf("no result line while stdin is open: %v", err)
+	}
+	if res := decodeResult(t, line); res.Error != nil || len(res.Tests) != 3 {
+		t.Fatalf("result: error %s, tests %+v", str(res.Error), res.Tests)
+	}
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		t.Fatalf("the runner exited (%v) before its stdin ended", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	stdin.Close()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the runner failed after stdin ended: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the runner did not exit within 5 s of its stdin ending")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"time"
 
 	"coderun.dev/runner/internal/execute"
 	"coderun.dev/runner/internal/idle"
@@ -76,7 +77,11 @@ func dispatch(args []string) int {
 func runCommand(args []string, stdin io.Reader, stdout io.Writer) int {
 	out := protocol.NewResultWriter(stdout)
 	var message *string
-	if err := runJob(args, stdin, out); err != nil {
+	parsed, err := parseRunArgs(args)
+	if err == nil {
+		err = runJob(parsed, stdin, out)
+	}
+	if err != nil {
 		text := err.Error()
 		message = &text
 	}
@@ -84,30 +89,62 @@ func runCommand(args []string, stdin io.Reader, stdout io.Writer) int {
 		fmt.Fprintf(os.Stderr, "runner: cannot write the result: %v\n", err)
 		return 1
 	}
+	if parsed.file == "" {
+		awaitInputEnd(stdin)
+	}
 	return 0
+}
+
+// inputEndWait bounds how long the runner waits, after its result, for its stdin to end.
+const inputEndWait = 30 * time.Second
+
+// awaitInputEnd returns when stdin ends (or after inputEndWait). The operator closes the exec's
+// stdin once it has read the whole result: the API server can relay the exec's exit status
+// before the last output bytes and then drop them, so the runner must not exit before then.
+func awaitInputEnd(stdin io.Reader) {
+	ended := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, stdin)
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(inputEndWait):
+		fmt.Fprintln(os.Stderr, "runner: stdin did not end after the result; exiting")
+	}
+}
+
+// runArgs are the arguments of `runner run`.
+type runArgs struct {
+	workdir string
+	file    string // "" reads the job from stdin
+}
+
+func parseRunArgs(args []string) (runArgs, error) {
+	fs := flag.NewFlagSet("runner run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the error goes into the result instead
+	dirFlag := fs.String("workdir", "", "work directory (default $CODERUN_WORKDIR, else a new temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return runArgs{}, errors.New("bad arguments to runner run: " + err.Error() + "; usage: runner run [--workdir DIR] [FILE]")
+	}
+	if fs.NArg() > 1 {
+		return runArgs{}, errors.New("runner run takes at most one job file; usage: runner run [--workdir DIR] [FILE]")
+	}
+	return runArgs{workdir: *dirFlag, file: fs.Arg(0)}, nil
 }
 
 // runJob returns a failure of the runner or of the job document, never of the program; the
 // results of the steps that ran before it are already written to out.
-func runJob(args []string, stdin io.Reader, out *protocol.ResultWriter) (err error) {
+func runJob(args runArgs, stdin io.Reader, out *protocol.ResultWriter) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(os.Stderr, "runner: internal error: %v\n", p)
 			err = fmt.Errorf("internal runner error: %v", p)
 		}
 	}()
-	fs := flag.NewFlagSet("runner run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the error goes into the result instead
-	dirFlag := fs.String("workdir", "", "work directory (default $CODERUN_WORKDIR, else a new temporary directory)")
-	if err := fs.Parse(args); err != nil {
-		return errors.New("bad arguments to runner run: " + err.Error() + "; usage: runner run [--workdir DIR] [FILE]")
-	}
-	if fs.NArg() > 1 {
-		return errors.New("runner run takes at most one job file; usage: runner run [--workdir DIR] [FILE]")
-	}
 	src := stdin
-	if fs.NArg() == 1 {
-		f, err := os.Open(fs.Arg(0))
+	if args.file != "" {
+		f, err := os.Open(args.file)
 		if err != nil {
 			return fmt.Errorf("cannot open the job document: %v", err)
 		}
@@ -122,7 +159,7 @@ func runJob(args []string, stdin io.Reader, out *protocol.ResultWriter) (err err
 	if err != nil {
 		return err
 	}
-	dir, owned, err := workdir.Choose(*dirFlag)
+	dir, owned, err := workdir.Choose(args.workdir)
 	if err != nil {
 		return err
 	}

@@ -280,8 +280,10 @@ func runInContainer(t *testing.T, cg string, job []byte) invocation {
 	}
 	workdir := newWorkdir(t)
 	uid := strconv.Itoa(sandboxUID)
+	cpuCG := cpuacctCgroup(t)
 	script := `set -e
 echo $$ > "$CG/cgroup.procs"
+if [ -n "$CPUCG" ]; then echo $$ > "$CPUCG/cgroup.procs"; fi
 podtmp=$(mktemp -d "$SHARE/podtmp.XXXXXX")
 mount -t tmpfs -o mode=1777 tmpfs "$podtmp"
 mkdir "$podtmp/$(basename "$SHARE")"
@@ -295,7 +297,7 @@ exec setpriv --reuid ` + uid + ` --regid ` + uid + ` --clear-groups -- "$RUNNER"
 	// A pod has an IPC namespace of its own, whose POSIX message queues its runtime mounts at
 	// /dev/mqueue (here in the private /tmp, so that the host's /dev stays as it is).
 	cmd := exec.Command("unshare", "--mount", "--ipc", "--propagation", "private", "--", "sh", "-c", script)
-	cmd.Env = append(os.Environ(), "CG="+cg, "SHARE="+shareDir, "WORK="+workdir, "RUNNER="+runnerBin)
+	cmd.Env = append(os.Environ(), "CG="+cg, "CPUCG="+cpuCG, "SHARE="+shareDir, "WORK="+workdir, "RUNNER="+runnerBin)
 	cmd.Stdin = bytes.NewReader(job)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -25,6 +25,13 @@ export interface ExecBounds {
   timeoutMs: number;
   /** The exec is abandoned once stdout or stderr has carried more than this (default 64 MiB). */
   maxOutputBytes?: number;
+  /**
+   * Keep the command's stdin open until its stdout has carried a whole line, then close it: for a
+   * command that answers one line and waits for its input to end before it exits (`runner run`).
+   * The API server can relay the exit status before the last output bytes and then drop them;
+   * a command that exits only after its whole answer arrived cannot lose any of it.
+   */
+  closeInputAfterLine?: boolean;
 }
 
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -51,6 +58,13 @@ class Collector extends Writable {
   private size = 0;
   private limit = Infinity;
   private onOverflow: () => void = () => {};
+  private lineListener: (() => void) | undefined;
+
+  /** Calls `listener` once, when a newline has been written (at once if one was). */
+  onLine(listener: () => void): void {
+    if (this.chunks.some((c) => c.includes(0x0a))) listener();
+    else this.lineListener = listener;
+  }
 
   bound(maxBytes: number, onOverflow: () => void): void {
     this.limit = maxBytes;
@@ -62,6 +76,11 @@ class Collector extends Writable {
       this.size += chunk.length;
       if (this.size > this.limit) this.onOverflow();
       else this.chunks.push(chunk);
+    }
+    if (this.lineListener !== undefined && chunk.includes(0x0a)) {
+      const listener = this.lineListener;
+      this.lineListener = undefined;
+      listener();
     }
     done();
   }
@@ -177,7 +196,12 @@ class WebSocketExecSession implements ExecSession {
     }
     const timer = setTimeout(() => this.end({ error: new Error(`exec in pod ${this.target.pod} did not end within ${timeoutMs} ms`) }), timeoutMs);
     try {
-      this.stdin.end(stdin);
+      if (bounds.closeInputAfterLine === true) {
+        this.stdin.write(stdin);
+        this.stdout.onLine(() => this.stdin.end());
+      } else {
+        this.stdin.end(stdin);
+      }
       await new Promise<void>((resolve) => (this.ended === undefined ? this.waiters.push(resolve) : resolve()));
       const outcome = this.outcome();
       if (outcome === undefined) throw new Error('unreachable: an exec session woke before it ended');

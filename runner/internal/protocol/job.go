@@ -3,6 +3,7 @@
 package protocol
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
@@ -96,21 +97,28 @@ type wireJob struct {
 }
 
 // ReadJob reads a whole job document, gunzipping it first when it starts with the gzip magic
-// (the operator compresses large jobs to fit a ConfigMap), and validates it.
+// (the operator compresses every job), and validates it.
+//
+// A gzip'd job is read as exactly one gzip member, without waiting for the end of r: the
+// operator keeps the runner's stdin open until it has the whole result (see main's runCommand).
+// An uncompressed job is read to the end of r.
 func ReadJob(r io.Reader) (Job, error) {
-	raw, err := readCapped(r)
-	if err != nil {
-		return Job{}, err
-	}
-	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
+	br := bufio.NewReader(r)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return Job{}, fmt.Errorf("job document starts with the gzip magic but is not valid gzip: %v", err)
 		}
-		raw, err = readCapped(zr)
+		zr.Multistream(false)
+		raw, err := readCapped(zr)
 		if err != nil {
 			return Job{}, fmt.Errorf("job document is not valid gzip: %v", err)
 		}
+		return ParseJob(raw)
+	}
+	raw, err := readCapped(br)
+	if err != nil {
+		return Job{}, err
 	}
 	return ParseJob(raw)
 }

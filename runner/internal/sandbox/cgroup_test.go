@@ -50,3 +50,25 @@ func TestReadKeyedFindsCounters(t *testing.T) {
 		t.Fatal("a key must match whole")
 	}
 }
+
+func TestLocateCPUCgroup(t *testing.T) {
+	cases := []struct {
+		name, cgroup, mountinfo, dir string
+		v2, ok                       bool
+	}{
+		{"v1 cpu,cpuacct", "5:cpu,cpuacct:/kubepods/pod1/c1\n4:memory:/kubepods/pod1/c1\n0::/\n",
+			"34 31 0:31 /kubepods/pod1/c1 /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n" +
+				"40 31 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
+			"/sys/fs/cgroup/cpu,cpuacct", false, true},
+		{"v1 cpuacct alone, host", "2:cpuacct:/a\n1:cpu:/\n", "34 31 0:31 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct\n",
+			"/sys/fs/cgroup/cpuacct/a", false, true},
+		{"v2", "0::/x\n", "30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "/sys/fs/cgroup/x", true, true},
+		{"v1 cpuacct not mounted", "2:cpuacct:/a\n0::/\n", "30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "", false, false},
+	}
+	for _, c := range cases {
+		dir, v2, ok := locateCPUCgroup([]byte(c.cgroup), []byte(c.mountinfo))
+		if dir != c.dir || v2 != c.v2 || ok != c.ok {
+			t.Errorf("%s: got %q v2=%v ok=%v, want %q v2=%v ok=%v", c.name, dir, v2, ok, c.dir, c.v2, c.ok)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type memorySource struct {
 	cg        *memCgroup // nil when none was found
 	uid       int
 	uidIsOurs bool // no other process of the uid: its files and IPC objects are the job's
+	// cpu is the CPU accounting cgroup when the runner has it to itself, else nil.
+	cpu *cpuCgroup
 }
 
 // describe says on stderr how memory is measured, so a log shows which way a verdict came.
@@ -56,6 +58,11 @@ func (m memorySource) describe(why string) {
 		uid = fmt.Sprintf("uid %d is the runner's alone, so its files in /tmp and /dev/shm and its SysV IPC objects are the job's", m.uid)
 	}
 	fmt.Fprintf(os.Stderr, "runner: memory: %s; %s\n", source, uid)
+	if m.cpu != nil {
+		fmt.Fprintf(os.Stderr, "runner: cpu: from %s as well as from the processes\n", m.cpu)
+	} else {
+		fmt.Fprintf(os.Stderr, "runner: cpu: from the processes only (no cgroup of the runner's own): children nobody waits for are not counted\n")
+	}
 }
 
 func (m memorySource) meter(workdir string) *memoryMeter {
@@ -125,7 +132,7 @@ func (s *Session) memory() memorySource {
 		uid := unix.Getuid()
 		_, strangers, _ := tasksOfUser(uid)
 		cg, why := findMemCgroup()
-		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0}
+		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0, cpu: findCPUCgroup()}
 		s.mem.describe(why)
 	})
 	return s.mem

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -63,6 +64,11 @@ func startGuard(listener int) (*guard, error) {
 	return g, nil
 }
 
+// guardStopTimeout bounds the wait for the guard at the end of a run. The guard never blocks
+// on anything the program controls; should it still be stuck, the run's result must not wait
+// for it (the program is gone, and its calls with it).
+const guardStopTimeout = 2 * time.Second
+
 // stop ends the guard; every process of the program is gone by then. A nil guard (no
 // listener: the filter refuses those calls itself) has nothing to stop.
 func (g *guard) stop() {
@@ -70,7 +76,11 @@ func (g *guard) stop() {
 		return
 	}
 	g.listener.Close()
-	<-g.done
+	select {
+	case <-g.done:
+	case <-time.After(guardStopTimeout):
+		fmt.Fprintln(os.Stderr, "runner: the seccomp guard did not stop in time; left behind")
+	}
 }
 
 // answerPending answers every notification waiting on fd and reports whether the listener

@@ -107,20 +107,31 @@ func signalTarget(file int) (tgid, pgid int, errno unix.Errno) {
 		}
 		return tgid, pgid, 0
 	}
-	// A /proc/PID directory. Its status file is read through the directory itself, refusing
-	// to cross into anything mounted over it.
+	// A /proc/PID directory. Anything else is refused before it is looked into: the guard
+	// must never block on a path the program controls (a FIFO named status in a directory
+	// of its own would hold the open for ever).
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(file, &fs); err != nil || fs.Type != unix.PROC_SUPER_MAGIC {
+		return 0, 0, unix.EBADF // not a process directory: the kernel refuses it too
+	}
+	// Its status file is read through the directory itself, refusing to cross into anything
+	// mounted over it, without blocking, and only if it is a regular file.
 	status, err := unix.Openat2(file, "status", &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC,
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	})
 	switch {
 	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH):
 		return 0, 0, unix.ESRCH
 	case err != nil:
-		return 0, 0, unix.EBADF // not a process directory: the kernel refuses it too
+		return 0, 0, unix.EBADF
 	}
 	f := os.NewFile(uintptr(status), "status")
 	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(status, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return 0, 0, unix.EBADF
+	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(f); err != nil {
 		return 0, 0, unix.ESRCH

@@ -96,9 +96,11 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 	}
 	defer ch.close()
 
+	emptyTerminationLog(terminationLog)
 	var before unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &before)
 	mem := s.memory().meter(spec.Dir)
+	cpuM := newCPUMeter(s.memory().cpu)
 	argv := append([]string{"runner", ShimCommand}, shimLimitsFor(spec.Limits, s.otherTasks).args()...)
 	argv = append(append(argv, "--"), spec.Argv...)
 	pid, err := syscall.ForkExec("/proc/self/exe", argv, &syscall.ProcAttr{
@@ -129,10 +131,12 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 		reapAll()
 		return Outcome{}, startErr
 	}
-	w := watch(pid, start, spec, p, rusageCPU(&before), mem)
+	w := watch(pid, start, spec, p, rusageCPU(&before), mem, cpuM)
 	var after unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &after)
-	cpu := rusageCPU(&after) - rusageCPU(&before) - time.Duration(pre.cpuMicros)*time.Microsecond
+	// The cgroup also saw what the tree's rusage misses: children the kernel reaped itself.
+	shimCPU := time.Duration(pre.cpuMicros) * time.Microsecond
+	cpu := max(rusageCPU(&after)-rusageCPU(&before), cpuM.used(), w.cgroupCPU) - shimCPU
 	out := Outcome{
 		CPUTime:         max(cpu, 0),
 		WallTime:        w.wall,

@@ -48,7 +48,7 @@ type syscallNumbers struct {
 	kill, tkill, tgkill, rtSigqueueinfo, rtTgsigqueueinfo, pidfdOpen, prlimit64 uint32
 	schedSetparam, schedSetscheduler, schedSetaffinity, schedSetattr            uint32
 	pidfdSendSignal, setpriority, ioprioSet, setpgid, fcntl, ioctl, ptrace      uint32
-	migratePages, movePages, perfEventOpen                                      uint32
+	migratePages, movePages, perfEventOpen, prctl                               uint32
 	// refused reach into another process's memory or files and have no use in a judged
 	// program.
 	refused []uint32
@@ -65,6 +65,7 @@ var nativeSyscalls = syscallNumbers{
 	ioprioSet: unix.SYS_IOPRIO_SET, setpgid: unix.SYS_SETPGID, fcntl: unix.SYS_FCNTL, ioctl: unix.SYS_IOCTL,
 	ptrace:       unix.SYS_PTRACE,
 	migratePages: unix.SYS_MIGRATE_PAGES, movePages: unix.SYS_MOVE_PAGES, perfEventOpen: unix.SYS_PERF_EVENT_OPEN,
+	prctl: unix.SYS_PRCTL,
 	refused: []uint32{
 		unix.SYS_PROCESS_VM_READV, unix.SYS_PROCESS_VM_WRITEV, unix.SYS_KCMP,
 		unix.SYS_PIDFD_GETFD, unix.SYS_PROCESS_MADVISE, unix.SYS_PROCESS_MRELEASE,
@@ -73,6 +74,10 @@ var nativeSyscalls = syscallNumbers{
 		// The uid's session and user keyrings outlive every process of a test: a key
 		// would carry data to the next test.
 		unix.SYS_ADD_KEY, unix.SYS_KEYCTL, unix.SYS_REQUEST_KEY,
+		// Memory out of every count: vmsplice pins a process's pages (a whole THP folio)
+		// in a pipe after they are unmapped, and memfd_secret's pages are neither shmem
+		// nor kernel memory of the cgroup.
+		unix.SYS_VMSPLICE, unix.SYS_MEMFD_SECRET,
 	},
 }
 
@@ -87,7 +92,8 @@ var nativeSyscalls = syscallNumbers{
 //   - kill(-1), PRIO_USER and IOPRIO_WHO_USER (they reach every process of the uid), owners
 //     set through a pointer (F_SETOWN_EX, FIOSETOWN, SIOCSPGRP, TIOCSPGRP: a pointer can be
 //     rewritten after a check), page migration and perf events of another process, and the
-//     refused calls fail with EPERM;
+//     refused calls (among them vmsplice and memfd_secret, whose memory no measure sees) and
+//     prctl(PR_SET_DUMPABLE) fail with EPERM;
 //   - a system call through another ABI (int 0x80, x32), whose numbers this filter does not
 //     check, kills the process.
 func sandboxFilter(t filterTarget) ([]bpf.Instruction, error) {
@@ -119,6 +125,7 @@ func sandboxFilter(t filterTarget) ([]bpf.Instruction, error) {
 	a.jumpIf(bpf.JumpEqual, s.migratePages, "self in arg 0")
 	a.jumpIf(bpf.JumpEqual, s.movePages, "self in arg 0")
 	a.jumpIf(bpf.JumpEqual, s.perfEventOpen, "perf_event_open")
+	a.jumpIf(bpf.JumpEqual, s.prctl, "prctl")
 	a.ret(unix.SECCOMP_RET_ALLOW)
 
 	a.label("socket")
@@ -184,6 +191,13 @@ func sandboxFilter(t filterTarget) ([]bpf.Instruction, error) {
 	a.loadArg(1)
 	a.jumpIf(bpf.JumpEqual, 0, "allow")
 	a.ret(eperm)
+
+	// A non-dumpable process's /proc files belong to root: the runner could no longer raise
+	// its oom_score_adj or see its fds. Every other prctl option is the caller's own business.
+	a.label("prctl")
+	a.loadArg(0)
+	a.jumpIf(bpf.JumpEqual, unix.PR_SET_DUMPABLE, "eperm")
+	a.ret(unix.SECCOMP_RET_ALLOW)
 
 	a.label("ask")
 	a.ret(t.askRunner)

@@ -107,6 +107,14 @@ func TestSandboxFilterDecisions(t *testing.T) {
 		{"open_by_handle_at, which mints pidfds", unix.SYS_OPEN_BY_HANDLE_AT, []uint32{3}, eperm},
 		{"add_key, whose keyring outlives the test", unix.SYS_ADD_KEY, []uint32{0}, eperm},
 		{"keyctl", unix.SYS_KEYCTL, []uint32{0}, eperm},
+		{"vmsplice, which pins unmapped pages in a pipe", unix.SYS_VMSPLICE, []uint32{3}, eperm},
+		{"memfd_secret, memory no count sees", unix.SYS_MEMFD_SECRET, []uint32{0}, eperm},
+		{"splice is fine", unix.SYS_SPLICE, []uint32{3}, allow},
+		{"prctl PR_SET_DUMPABLE 0", s.prctl, []uint32{unix.PR_SET_DUMPABLE, 0}, eperm},
+		{"prctl PR_SET_DUMPABLE 1", s.prctl, []uint32{unix.PR_SET_DUMPABLE, 1}, eperm},
+		{"prctl PR_GET_DUMPABLE", s.prctl, []uint32{unix.PR_GET_DUMPABLE}, allow},
+		{"prctl PR_SET_NAME", s.prctl, []uint32{unix.PR_SET_NAME, 0x1000}, allow},
+		{"prctl PR_SET_PDEATHSIG", s.prctl, []uint32{unix.PR_SET_PDEATHSIG, 9}, allow},
 
 		{"x32 system call", firstForeignSyscall | s.socket, []uint32{unix.AF_INET}, kill},
 	}

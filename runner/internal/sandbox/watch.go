@@ -33,9 +33,11 @@ type watched struct {
 	// The largest of the tree's memory (memoryMeter) and any one process's VmHWM, over all
 	// polls, early samples and the measurement after the end.
 	peakPolledKiB int64
-	killedFor     string
-	stdout        capture
-	stderr        capture
+	// cgroupCPU is the largest CPU time the cgroup measure (cpuMeter) showed at a poll.
+	cgroupCPU time.Duration
+	killedFor string
+	stdout    capture
+	stderr    capture
 }
 
 type exitEvent struct {
@@ -44,7 +46,7 @@ type exitEvent struct {
 }
 
 // watch supervises the tree rooted at pid until every process of it has been reaped.
-func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duration, mem *memoryMeter) watched {
+func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duration, mem *memoryMeter, cpuM *cpuMeter) watched {
 	var w watched
 	self := os.Getpid()
 	sampler := startEarlySampler(pid)
@@ -128,6 +130,10 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 			var reapedUsage unix.Rusage
 			_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &reapedUsage)
 			cpu := time.Duration(int64(u.cpuTicks)*int64(time.Second)/ticksPerSecond) + rusageCPU(&reapedUsage) - cpuBefore
+			// Children the kernel reaps itself (their parent ignores SIGCHLD) are in neither;
+			// the cgroup, when the runner has one of its own, counts them.
+			w.cgroupCPU = max(w.cgroupCPU, cpuM.used())
+			cpu = max(cpu, w.cgroupCPU)
 			switch {
 			case used > memLimitKiB:
 				kill(protocol.LimitMemory)

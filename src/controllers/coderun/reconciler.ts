@@ -285,6 +285,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const bounds = {
       timeoutMs: coldRunDeadlineSeconds(prepared.limits, prepared.testCount, deps.sandboxConfig) * 1000,
       maxOutputBytes: maxResultBytes(prepared.limits, prepared.testCount),
+      closeInputAfterLine: true,
     };
     return async (signal) => {
       const open = session ?? (await deps.exec.open({ namespace: deps.sandboxConfig.namespace, pod: podName, container: SANDBOX_CONTAINER, command: runnerRunCommand() }));
