@@ -32,7 +32,7 @@ cat <<MSG
 coderun is running (operator log: .cluster/operator.log, metrics: http://127.0.0.1:${CODERUN_METRICS_PORT:-8080}/metrics).
 
   export KUBECONFIG=$KUBECONFIG_FILE PATH=$CLUSTER_DIR/bin:\$PATH
-  kubectl create -f examples/accepted-python.yaml
+  kubectl apply -f examples/accepted-python.yaml
   kubectl get coderuns            # RUNTIME PHASE VERDICT TIME-MS MEMORY-KIB AGE
   kubectl get coderun <name> -o yaml
 
