@@ -88,8 +88,10 @@ func TestCPUFromTheCgroupKeepsOrdinaryProgramsExact(t *testing.T) {
 	busy := compileC(t, "busy", busyLoopC)
 	job, _ := json.Marshal(singleTest([]string{busy}, "", defaultLimits().with("cpuTimeMillis", 1000, "wallTimeMillis", 8000)))
 	r := runInContainer(t, memoryCgroup(t, 1024), job).result.Tests[0]
-	if str(r.LimitExceeded) != "cpuTime" || r.CPUTimeMillis < 900 || r.CPUTimeMillis > 1100 {
-		t.Fatalf("limitExceeded %s cpuTimeMillis %d, want cpuTime within 10%% of 1000", str(r.LimitExceeded), r.CPUTimeMillis)
+	// At least the limit: a program stopped for CPU time is never reported under it (the kill
+	// does not count the shim's own CPU before its exec, which the report leaves out).
+	if str(r.LimitExceeded) != "cpuTime" || r.CPUTimeMillis < 1000 || r.CPUTimeMillis > 1100 {
+		t.Fatalf("limitExceeded %s cpuTimeMillis %d, want cpuTime from 1000 to 10%% above", str(r.LimitExceeded), r.CPUTimeMillis)
 	}
 	hello := compileC(t, "hello", `#include <stdio.h>
 int main(void) { puts("hi"); return 0; }`)

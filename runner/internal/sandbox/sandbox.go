@@ -131,11 +131,11 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 		reapAll()
 		return Outcome{}, startErr
 	}
-	w := watch(pid, start, spec, p, rusageCPU(&before), mem, cpuM)
+	shimCPU := time.Duration(pre.cpuMicros) * time.Microsecond
+	w := watch(pid, start, spec, p, rusageCPU(&before), shimCPU, mem, cpuM)
 	var after unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &after)
 	// The cgroup also saw what the tree's rusage misses: children the kernel reaped itself.
-	shimCPU := time.Duration(pre.cpuMicros) * time.Microsecond
 	cpu := max(rusageCPU(&after)-rusageCPU(&before), cpuM.used(), w.cgroupCPU) - shimCPU
 	out := Outcome{
 		CPUTime:         max(cpu, 0),

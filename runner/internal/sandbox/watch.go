@@ -46,7 +46,10 @@ type exitEvent struct {
 }
 
 // watch supervises the tree rooted at pid until every process of it has been reaped.
-func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duration, mem *memoryMeter, cpuM *cpuMeter) watched {
+// cpuBefore is the reaped children's CPU before the program; shimCPU the shim's own before its
+// exec, which both measures include and the reported time does not: the kill must not come
+// before the reported time reaches the limit.
+func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore, shimCPU time.Duration, mem *memoryMeter, cpuM *cpuMeter) watched {
 	var w watched
 	self := os.Getpid()
 	sampler := startEarlySampler(pid)
@@ -133,7 +136,7 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore time.Duratio
 			// Children the kernel reaps itself (their parent ignores SIGCHLD) are in neither;
 			// the cgroup, when the runner has one of its own, counts them.
 			w.cgroupCPU = max(w.cgroupCPU, cpuM.used())
-			cpu = max(cpu, w.cgroupCPU)
+			cpu = max(cpu, w.cgroupCPU) - shimCPU
 			switch {
 			case used > memLimitKiB:
 				kill(protocol.LimitMemory)
