@@ -28,7 +28,7 @@ func findMemCgroup() (cg *memCgroup, why string) {
 	if err1 != nil || err2 != nil {
 		return nil, "cannot read /proc/self/cgroup or /proc/self/mountinfo"
 	}
-	dir, v2, ok := locateMemCgroup(self, mounts)
+	dir, v2, ok := locateCgroup("memory", self, mounts)
 	if !ok {
 		return nil, "no mounted memory cgroup holds the runner"
 	}
@@ -86,11 +86,12 @@ func (c *memCgroup) String() string {
 	return "cgroup " + v + " " + c.dir
 }
 
-// locateMemCgroup joins the runner's cgroup path (/proc/self/cgroup) to the mount of its
-// hierarchy (/proc/self/mountinfo). A container usually sees its own cgroup mounted at
-// /sys/fs/cgroup (mount root = its path, or a cgroup namespace); a host sees the whole tree.
-// The v1 memory hierarchy wins over v2, which in hybrid setups holds no memory controller.
-func locateMemCgroup(procCgroup, mountinfo []byte) (dir string, v2 bool, ok bool) {
+// locateCgroup joins the runner's cgroup path (/proc/self/cgroup) to the mount of its
+// hierarchy (/proc/self/mountinfo), for the v1 controller named (memory, cpuacct) or else the
+// v2 hierarchy. A container usually sees its own cgroup mounted at /sys/fs/cgroup (mount root =
+// its path, or a cgroup namespace); a host sees the whole tree. The v1 hierarchy wins over v2,
+// which in hybrid setups holds no such controller.
+func locateCgroup(controller string, procCgroup, mountinfo []byte) (dir string, v2 bool, ok bool) {
 	var v1Path, v2Path string
 	var haveV1, haveV2 bool
 	for line := range strings.Lines(string(procCgroup)) {
@@ -101,7 +102,7 @@ func locateMemCgroup(procCgroup, mountinfo []byte) (dir string, v2 bool, ok bool
 		switch {
 		case parts[0] == "0" && parts[1] == "":
 			v2Path, haveV2 = parts[2], true
-		case hasWord(parts[1], "memory"):
+		case hasWord(parts[1], controller):
 			v1Path, haveV1 = parts[2], true
 		}
 	}
@@ -113,7 +114,7 @@ func locateMemCgroup(procCgroup, mountinfo []byte) (dir string, v2 bool, ok bool
 		}
 		root, point := unescapeMount(f[3]), unescapeMount(f[4])
 		switch {
-		case haveV1 && g[0] == "cgroup" && hasWord(g[2], "memory"):
+		case haveV1 && g[0] == "cgroup" && hasWord(g[2], controller):
 			if rel, under := beneath(v1Path, root); under {
 				return point + rel, false, true
 			}

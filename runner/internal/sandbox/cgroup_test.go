@@ -31,7 +31,7 @@ func TestLocateMemCgroup(t *testing.T) {
 		{"no cgroup mounted", "4:memory:/a\n", "22 1 8:1 / / rw - ext4 /dev/vda rw\n", "", false, false},
 	}
 	for _, c := range cases {
-		dir, v2, ok := locateMemCgroup([]byte(c.cgroup), []byte(c.mountinfo))
+		dir, v2, ok := locateCgroup("memory", []byte(c.cgroup), []byte(c.mountinfo))
 		if dir != c.dir || v2 != c.v2 || ok != c.ok {
 			t.Errorf("%s: got %q v2=%v ok=%v, want %q v2=%v ok=%v", c.name, dir, v2, ok, c.dir, c.v2, c.ok)
 		}
@@ -66,7 +66,7 @@ func TestLocateCPUCgroup(t *testing.T) {
 		{"v1 cpuacct not mounted", "2:cpuacct:/a\n0::/\n", "30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "", false, false},
 	}
 	for _, c := range cases {
-		dir, v2, ok := locateCPUCgroup([]byte(c.cgroup), []byte(c.mountinfo))
+		dir, v2, ok := locateCgroup("cpuacct", []byte(c.cgroup), []byte(c.mountinfo))
 		if dir != c.dir || v2 != c.v2 || ok != c.ok {
 			t.Errorf("%s: got %q v2=%v ok=%v, want %q v2=%v ok=%v", c.name, dir, v2, ok, c.dir, c.v2, c.ok)
 		}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,7 +28,7 @@ func findCPUCgroup() *cpuCgroup {
 	if err1 != nil || err2 != nil {
 		return nil
 	}
-	dir, v2, ok := locateCPUCgroup(self, mounts)
+	dir, v2, ok := locateCgroup("cpuacct", self, mounts)
 	if !ok {
 		return nil
 	}
@@ -38,44 +37,6 @@ func findCPUCgroup() *cpuCgroup {
 		return nil
 	}
 	return c
-}
-
-// locateCPUCgroup is locateMemCgroup for the cpuacct controller: v1's cpuacct hierarchy wins
-// over v2.
-func locateCPUCgroup(procCgroup, mountinfo []byte) (dir string, v2 bool, ok bool) {
-	var v1Path, v2Path string
-	var haveV1, haveV2 bool
-	for line := range strings.Lines(string(procCgroup)) {
-		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		switch {
-		case parts[0] == "0" && parts[1] == "":
-			v2Path, haveV2 = parts[2], true
-		case hasWord(parts[1], "cpuacct"):
-			v1Path, haveV1 = parts[2], true
-		}
-	}
-	for line := range strings.Lines(string(mountinfo)) {
-		pre, post, found := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if !found || len(f) < 5 || len(g) < 3 {
-			continue
-		}
-		root, point := unescapeMount(f[3]), unescapeMount(f[4])
-		switch {
-		case haveV1 && g[0] == "cgroup" && hasWord(g[2], "cpuacct"):
-			if rel, under := beneath(v1Path, root); under {
-				return point + rel, false, true
-			}
-		case haveV2 && !haveV1 && g[0] == "cgroup2":
-			if rel, under := beneath(v2Path, root); under {
-				return point + rel, true, true
-			}
-		}
-	}
-	return "", false, false
 }
 
 // usage is the CPU time charged to the cgroup so far.
