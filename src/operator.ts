@@ -36,6 +36,7 @@ import { createDomainMetrics } from './observability/domain-metrics.js';
 import { createObservabilityServer, type ObservabilityServer } from './observability/http-server.js';
 import { createMachineryMetrics } from './observability/machinery-metrics.js';
 import { createRegistry } from './observability/registry.js';
+import { createAdmissionWebhook } from './webhook/admission-webhook.js';
 
 const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
 
@@ -72,11 +73,16 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   const sandboxConfig = sandboxConfigOf(config);
   let leading: Leading | undefined;
 
+  // Every replica serves the webhook, leading or not: admission must not wait for an election.
+  const webhook = config.webhook && createAdmissionWebhook(config.webhook, kubeConfig, registry, logger);
+
   const server = createObservabilityServer({
     registry,
     port: config.metricsPort,
     logger,
     readiness: () => {
+      const webhookReadiness = webhook?.readiness() ?? true;
+      if (webhookReadiness !== true) return { ready: false, message: webhookReadiness };
       if (leading === undefined) return { ready: true, message: 'standing by: not the leader' };
       return leading.synced ? true : { ready: false, message: 'caches are syncing' };
     },
@@ -247,6 +253,10 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     async run() {
       await server.listen();
       logger.info({ port: server.port, identity: config.identity }, 'serving /metrics, /healthz and /readyz');
+      webhook?.start().catch((err: unknown) => {
+        logger.fatal({ err }, 'could not start the admission webhook');
+        void this.stop();
+      });
       if (elector === undefined) {
         leading = await lead(new AbortController().signal);
         await new Promise<void>((resolve) => (stopped = resolve));
@@ -261,6 +271,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       await leading?.stop();
       await elector?.stop();
       stopped?.();
+      await webhook?.stop();
       await server.close();
     },
   };
