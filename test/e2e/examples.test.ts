@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { Verdict } from '../../src/crds/coderun.js';
 
 // `kubectl apply -f coderun.yaml` works, as the project promises its users: every file in
@@ -21,13 +21,13 @@ const EXAMPLES: Record<string, { name: string; verdict: Verdict }> = {
 describe('the examples, submitted with kubectl apply', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-examples');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let results = new Map<string, ObservedCodeRun>();
   const kubectl = (...args: string[]): string => execFileSync(KUBECTL, ['--kubeconfig', join(ROOT, '.cluster/kubeconfig'), '-n', ns.name, ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
-    operator = await OperatorProcess.start(kc, { label: 'examples' });
+    await ensureInstalled(kc);
+    operator = await InstalledOperator.start(kc, { label: 'examples' });
     await ns.create();
     for (const file of Object.keys(EXAMPLES)) kubectl('apply', '-f', join(ROOT, 'examples', file));
     results = await ns.waitForTerminal(Object.values(EXAMPLES).map((e) => e.name), 180_000, () => operator?.assertRunning());

@@ -19,7 +19,7 @@ import { SandboxApi } from '../../src/kube/sandbox-api.js';
 import { eventually } from '../support/eventually.js';
 import { CHART, Helm, HELM_BUILD_TIMEOUT_MS, ROOT, type Manifest } from '../support/helm.js';
 import { testKubeConfig } from '../support/kube-config.js';
-import { installCodeRunResources } from '../support/operator-process.js';
+import { installCrds } from '../support/installed-operator.js';
 import { ClusterTestNamespace, isRunning, localContainer, TESTBOX_IMAGE } from './cluster-support.js';
 
 const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
@@ -82,7 +82,7 @@ describe('the Helm chart on the local cluster', () => {
   beforeAll(async () => {
     helm = Helm.build();
     execFileSync('bash', [join(ROOT, 'hack/images/build-operator-image.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
-    await installCodeRunResources(kc);
+    await installCrds(kc);
     await releaseNamespace.create();
     // The operator pods are admitted (or refused) as in any restricted namespace.
     await core.patchNamespace({ name: release, body: { metadata: { labels: RESTRICTED } } }, mergePatch);
@@ -116,7 +116,7 @@ describe('the Helm chart on the local cluster', () => {
       body: { metadata: { name: LEASE }, spec: { holderIdentity: TEST_HOLDER, leaseDurationSeconds: 3600, acquireTime: now, renewTime: now } },
     });
     try {
-      // --skip-crds: the CRDs are the suites' (installCodeRunResources applied deploy/crds, equal to the
+      // --skip-crds: the CRDs are the suites' (installCrds applied deploy/crds, equal to the
       // chart's crds/ by src/crds/crd-directories.test.ts); Helm 4 would server-side apply them
       // again, as a second field manager.
       helm.run(['install', release, CHART, '--namespace', release, '--skip-crds', ...values, '--wait', '--timeout', '3m'], 200_000);
@@ -217,7 +217,7 @@ describe('the Helm chart on the local cluster', () => {
         'spec.source.configMapKeyRef: user "student-1" may not get configmaps "hidden-tests" in namespace',
       ],
       ['an unknown Runtime', { runtime: 'cobol', source: { inline: 'x' } }, 'spec.runtime: there is no Runtime named "cobol"'],
-      ['a limit above the Runtime maximum', { source: { inline: 'x' }, limits: { memoryMiB: 999999 } }, 'spec.limits.memoryMiB 999999 exceeds the Runtime'],
+      ['a limit above the Runtime maximum', { source: { inline: 'x' }, limits: { memoryMiB: 4096 } }, 'spec.limits.memoryMiB 4096 exceeds the Runtime'],
     ])('refused at admission with the reason in the kubectl error: %s', (_name, spec, message) => {
       const result = asStudent(['create', '-f', '-'], coderun('refused', spec));
       expect(result.status).not.toBe(0);
@@ -250,7 +250,7 @@ describe('the Helm chart on the local cluster', () => {
 
   test('every pod the chart makes is admitted under Pod Security restricted (pods created with dryRun)', async () => {
     const templates = podTemplates(helm.template(release, release, values));
-    expect(templates.map((t) => t.owner)).toEqual([`Deployment/${operator}`]);
+    expect(templates.map((t) => t.owner).sort()).toEqual([`Deployment/${operator}`, `Job/${operator}-uninstall`]);
     for (const { owner, template } of templates) {
       const name = `psa-check-${owner.split('/')[1]}`.slice(0, 63);
       // The restricted namespace refuses a pod that is not locked down with a 403 naming each violation.

@@ -4,7 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { CodeRunClient, CodeRunTimeoutError } from '../../src/client/coderun-client.js';
 import type { CodeRunSpec, CodeRunStatus } from '../../src/crds/coderun.js';
-import { installCodeRunResources } from '../support/operator-process.js';
+import { installCodeRunResources } from '../support/installed-operator.js';
 import { testKubeConfig } from '../support/kube-config.js';
 
 const kubeConfig = testKubeConfig();
