@@ -9,7 +9,8 @@ source "$HERE/../cluster/lib.sh"
 cd "$REPO_ROOT"
 RELEASE=coderun
 NAMESPACE=coderun-system
-kubectl() { "$CLUSTER_DIR/bin/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+export KUBECONFIG=$KUBECONFIG_FILE
+kubectl() { "$CLUSTER_DIR/bin/kubectl" "$@"; }
 
 log "building the operator image and helm"
 bash hack/images/build-operator-image.sh

@@ -1,4 +1,5 @@
 import { PYTHON3 } from '../controllers/coderun/test-fixtures.js';
+import { validateCodeRun } from '../controllers/coderun/validate.js';
 import type { UserInfo } from './admission-review.js';
 import { admitCodeRun, admitRuntime, type ReadQuestion } from './decisions.js';
 
@@ -82,6 +83,18 @@ describe('admitCodeRun', () => {
       expect(decision.code).toBe(expected.code);
       expect(decision.message).toContain(expected.message);
     }
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['an unknown Runtime', { ...inline, runtime: 'cobol' }],
+    ['limits above the maximum', { ...inline, limits: { memoryMiB: 4096, processes: 100 } }],
+    ['a file where the source goes', { ...inline, files: [{ path: 'main.py', content: 'x' }] }],
+    ['no source', { runtime: 'python3' }],
+  ])('refuses %s with the text the reconciler writes into the status', async (_name, spec) => {
+    const decision = await admitCodeRun('course-a', run(spec), student, deps([]));
+    const reconciler = validateCodeRun(spec, spec.runtime === 'python3' ? python3 : undefined);
+    expect(reconciler.valid).toBe(false);
+    expect(decision).toEqual({ allowed: false, code: 422, message: reconciler.valid ? '' : reconciler.message });
   });
 
   test('asks once per object, in the run namespace, for get', async () => {

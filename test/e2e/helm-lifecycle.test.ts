@@ -101,6 +101,10 @@ describe('the release through upgrade, leader loss, uninstall and install again'
     const helm = Helm.build();
     try {
       helm.run(['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--wait', '--timeout', '3m'], 240_000);
+    } catch (err) {
+      const hook = await core.listNamespacedPod({ namespace: RELEASE_NAMESPACE, labelSelector: 'app.kubernetes.io/component=uninstall' });
+      const logs = await Promise.all(hook.items.map((p) => core.readNamespacedPodLog({ namespace: RELEASE_NAMESPACE, name: p.metadata!.name! }).catch(() => '')));
+      throw new Error(`${String(err)}\nthe uninstall hook's pods said:\n${logs.join('\n---\n')}`);
     } finally {
       helm.dispose();
     }

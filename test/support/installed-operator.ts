@@ -8,16 +8,17 @@
 // brutally: kill() freezes every operator process (SIGSTOP through containerd, from the node),
 // scales the Deployment to zero and SIGKILLs them, so that nothing runs a shutdown and the Lease
 // stays with the dead leader until it expires.
-import { ApiextensionsV1Api, AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { VERSION } from '../../src/crds/common.js';
 import { eventually } from './eventually.js';
-import { CHART, Helm } from './helm.js';
+import { CHART, Helm, HelmFailed } from './helm.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
@@ -130,11 +131,23 @@ export function upgradeRelease(sets: string[]): void {
   );
 }
 
-/** The CRDs, and the release as `npm run up` installs it when it is not installed yet. */
+const ReleaseStatusSchema = z.object({ info: z.object({ status: z.string() }) });
+
+/**
+ * The CRDs, and the release as `npm run up` installs it when it is not installed (or a test left
+ * it half uninstalled: then it is removed without hooks first).
+ */
 export async function ensureInstalled(kc: KubeConfig): Promise<void> {
   await installCrds(kc);
-  const listed = helmCli().run(['list', '--namespace', RELEASE_NAMESPACE, '--filter', `^${RELEASE}$`, '--short']).trim();
-  if (listed !== RELEASE) upgradeRelease([]);
+  let status: string | undefined;
+  try {
+    status = ReleaseStatusSchema.parse(JSON.parse(helmCli().run(['status', RELEASE, '--namespace', RELEASE_NAMESPACE, '-o', 'json']))).info.status;
+  } catch (err) {
+    if (!(err instanceof HelmFailed && err.stderr.includes('not found'))) throw err;
+  }
+  if (status === 'deployed') return;
+  if (status !== undefined) helmCli().run(['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--no-hooks', '--wait', '--timeout', '3m'], 240_000);
+  upgradeRelease([]);
 }
 
 /** The values of `npm run up` again (the e2e tier's globalTeardown). */
@@ -305,6 +318,7 @@ export class InstalledOperator {
     try {
       await this.kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale(
         { namespace: RELEASE_NAMESPACE, name: `${RELEASE}-operator`, body: { spec: { replicas: 0 } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGKILL');
