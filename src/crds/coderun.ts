@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_VERSION, ConditionsSchema, KeyRefSchema, ObjectMetaSchema, RELATIVE_PATH, matching, objectName } from './common.js';
 import { LimitsSchema } from './limits.js';
+import { MAX_SUBTASKS, SubtaskSchema, TestPointsSchema, scoringIssues } from './scoring.js';
 
 // Inline text is bounded so that the object stays well within etcd's limit and the CEL rules have
 // a bounded cost; bigger inputs go through a ConfigMap or Secret reference.
@@ -60,6 +61,7 @@ export const TestCaseSchema = z
     stdinFrom: DataRefSchema.optional(),
     expectedStdout: inlineText('a test expectedStdout').optional(),
     expectedStdoutFrom: DataRefSchema.optional(),
+    points: TestPointsSchema.optional(),
   })
   .superRefine((t, ctx) => {
     if (t.stdin !== undefined && t.stdinFrom !== undefined) {
@@ -131,6 +133,13 @@ export const CodeRunSpecSchema = z
     compare: CompareSchema.optional(),
     limits: LimitsSchema.optional(),
     stopOnFirstFailure: z.boolean().optional().describe('Judge no test after the first one that fails (default false).'),
+    subtasks: z
+      .array(SubtaskSchema)
+      .min(1)
+      .max(MAX_SUBTASKS)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .describe('Groups of tests scored together; every test belongs to one. Judged in this order.'),
     ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Delete the CodeRun this long after it finished.'),
   })
   .superRefine((spec, ctx) => {
@@ -147,6 +156,7 @@ export const CodeRunSpecSchema = z
       if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `file path "${f.path}" is used twice` });
       paths.add(f.path);
     }
+    for (const issue of scoringIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
   })
   .meta({
     'x-kubernetes-validations': [
@@ -198,8 +208,18 @@ export const TestStatusSchema = z.object({
   stderr: z.string().optional(),
   stderrEncoding: outputEncoding('stderr'),
   truncated: z.boolean().optional().describe('stdout or stderr here is shorter than what the program wrote.'),
+  score: z.number().min(0).optional().describe('Points earned (runs with test points).'),
 });
 export type TestStatus = z.infer<typeof TestStatusSchema>;
+
+export const SubtaskStatusSchema = z.object({
+  name: z.string(),
+  verdict: z.enum(TEST_VERDICTS).describe('Accepted when every test passed; else the verdict of its first failed test, or Skipped when a subtask it depends on did not pass.'),
+  score: z.number().min(0),
+  maxScore: z.number().min(0),
+  message: z.string().optional(),
+});
+export type SubtaskStatus = z.infer<typeof SubtaskStatusSchema>;
 
 export const CompileStatusSchema = z.object({
   exitCode: z.number().int().optional(),
@@ -222,6 +242,9 @@ export const CodeRunStatusSchema = z.object({
   cpuTimeMillis: millis.optional().describe('Largest CPU time over the tests.'),
   wallTimeMillis: millis.optional().describe('Largest wall time over the tests.'),
   memoryKiB: z.number().int().min(0).optional().describe('Largest peak memory over the tests.'),
+  score: z.number().min(0).optional().describe('Points earned (runs with points or subtasks).'),
+  maxScore: z.number().min(0).optional().describe('Points a run can earn.'),
+  subtasks: z.array(SubtaskStatusSchema).optional(),
   podName: z.string().optional(),
   attempts: z.number().int().min(0).optional(),
   startedAt: z.string().meta({ format: 'date-time' }).optional(),

@@ -6,6 +6,7 @@ import type { CodeRunSpec, Compare } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { ResolvedLimits } from './limits.js';
+import { scoringPlan, type ScoringPlan } from './scoring.js';
 import type { JudgeInput } from './verdict.js';
 
 export interface JudgingRecord {
@@ -13,6 +14,7 @@ export interface JudgingRecord {
   compare?: Compare;
   limits: { run: FullLimits; compile?: FullLimits };
   stopOnFirstFailure: boolean;
+  scoring: ScoringPlan;
 }
 
 export function buildJudgingRecord(spec: CodeRunSpec, limits: ResolvedLimits, inputs: ResolvedInputs): JudgingRecord {
@@ -20,6 +22,7 @@ export function buildJudgingRecord(spec: CodeRunSpec, limits: ResolvedLimits, in
     tests: inputs.tests.map((t) => (t.expectedStdout === undefined ? { name: t.name } : { name: t.name, expectedStdout: t.expectedStdout })),
     limits: limits.compile ? { run: limits.run, compile: limits.compile } : { run: limits.run },
     stopOnFirstFailure: spec.stopOnFirstFailure ?? false,
+    scoring: scoringPlan(spec),
   };
   if (spec.compare) record.compare = spec.compare;
   return record;
@@ -33,5 +36,6 @@ export function judgeInputOf(record: JudgingRecord, outcome: JudgeInput['outcome
     compare: record.compare,
     limits: { run: record.limits.run, compile: record.limits.compile },
     stopOnFirstFailure: record.stopOnFirstFailure,
+    scoring: record.scoring,
   };
 }

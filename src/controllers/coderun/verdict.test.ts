@@ -57,6 +57,7 @@ function input(result: Partial<ResultDocument>, overrides: Partial<JudgeInput> =
     compare: undefined,
     limits: LIMITS,
     stopOnFirstFailure: false,
+    scoring: { kind: 'none' },
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import type { FullLimits } from '../../crds/limits.js';
 import { compareOutput } from './compare.js';
 import type { ResolvedLimits } from './limits.js';
 import type { CompileResult, LimitKind, ResultDocument, TestResult } from './runner-protocol.js';
+import { judgingOrder, scoreRun, subtaskSkipReason, type RunScore, type ScoringPlan } from './scoring.js';
 import { Meter, runSteps, runStepsAsync, type Steps } from './steps.js';
 
 const SIGNAL_NAMES: Record<number, string> = {
@@ -20,6 +21,8 @@ export function signalText(signal: number): string {
 export interface TestVerdictResult {
   verdict: TestVerdict;
   message: string;
+  /** The share of the test's points earned, when not all or nothing (a checker's partial points). */
+  fraction?: number;
 }
 
 function limitVerdict(kind: LimitKind, test: TestResult, limits: FullLimits): TestVerdictResult {
@@ -101,6 +104,7 @@ export interface JudgeInput {
   compare: Compare | undefined;
   limits: ResolvedLimits;
   stopOnFirstFailure: boolean;
+  scoring: ScoringPlan;
 }
 
 export interface TestJudgement extends TestVerdictResult {
@@ -114,29 +118,34 @@ export interface Judgement {
   message: string;
   compile: CompileResult | undefined;
   tests: TestJudgement[];
+  /** Undefined for a run without points or subtasks. */
+  score?: RunScore | undefined;
 }
 
-// Skipped only ever follows a failure, so it never decides the run.
+// Skipped only ever follows a failure (in judging order, which subtasks may change), so it never decides the run.
 const isRunVerdict = (v: TestVerdict): v is Verdict => v !== 'Skipped';
 
 const NOT_JUDGED = 'not judged: an earlier test failed and stopOnFirstFailure is set';
 
 function* judgeTests(input: JudgeInput, result: ResultDocument, meter: Meter): Steps<TestJudgement[] | string> {
   const byName = new Map(result.tests.map((t) => [t.name, t]));
-  const out: TestJudgement[] = [];
+  const judged = new Map<number, TestJudgement>();
   let failed = false;
-  for (const expected of input.tests) {
+  for (const index of judgingOrder(input.scoring, input.tests.length)) {
+    const expected = input.tests[index];
+    if (expected === undefined) return `the judging order names test ${index}, which the run does not have`;
     const test = byName.get(expected.name);
     if (test === undefined) return `the runner returned no result for test "${expected.name}"`;
-    if (failed && input.stopOnFirstFailure) {
-      out.push({ name: expected.name, verdict: 'Skipped', message: NOT_JUDGED, result: undefined });
+    const skipped = failed && input.stopOnFirstFailure ? NOT_JUDGED : subtaskSkipReason(input.scoring, index, judged);
+    if (skipped !== undefined) {
+      judged.set(index, { name: expected.name, verdict: 'Skipped', message: skipped, result: undefined });
       continue;
     }
-    const judged = yield* judgeTest(test, expected.expectedStdout, input.compare, input.limits.run, meter);
-    out.push({ name: expected.name, ...judged, result: test });
-    failed ||= judged.verdict !== 'Accepted';
+    const judgement = yield* judgeTest(test, expected.expectedStdout, input.compare, input.limits.run, meter);
+    judged.set(index, { name: expected.name, ...judgement, result: test });
+    failed ||= judgement.verdict !== 'Accepted';
   }
-  return out;
+  return [...judged.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
 }
 
 /**
@@ -156,14 +165,15 @@ function* judge(input: JudgeInput, meter: Meter): Steps<Judgement> {
   }
   const tests = yield* judgeTests(input, result, meter);
   if (typeof tests === 'string') return { verdict: 'SystemError', message: tests, compile, tests: [] };
+  const score = scoreRun(input.scoring, tests);
   const broken = tests.find((t) => t.verdict === 'SystemError');
-  const first = broken ?? tests.find((t) => t.verdict !== 'Accepted');
+  const first = broken ?? tests.find((t) => t.verdict !== 'Accepted' && isRunVerdict(t.verdict));
   if (first && isRunVerdict(first.verdict)) {
-    return { verdict: first.verdict, message: `${first.verdict} on test ${first.name}: ${first.message}`, compile, tests };
+    return { verdict: first.verdict, message: `${first.verdict} on test ${first.name}: ${first.message}`, compile, tests, score };
   }
   const only = tests.length === 1 ? tests[0] : undefined;
   const message = only ? `Accepted: ${only.message}` : `Accepted: all ${tests.length} tests passed`;
-  return { verdict: 'Accepted', message, compile, tests };
+  return { verdict: 'Accepted', message, compile, tests, score };
 }
 
 /** The run's verdict (see judge), judged at once: for pure code and tests, where nothing else waits. */
