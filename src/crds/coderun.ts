@@ -110,18 +110,30 @@ export const ExtraFileSchema = z.object({
 });
 export type ExtraFile = z.infer<typeof ExtraFileSchema>;
 
+const filesOf = (what: string) =>
+  z
+    .array(ExtraFileSchema)
+    .max(MAX_FILES)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['path'] })
+    .describe(`Extra files written next to the ${what}'s source.`);
+
+/** A problem setter's program the judge runs in the sandbox: a checker (or an interactor). */
+export const JudgeProgramSchema = z.object({
+  runtime: objectName('runtime').describe("Name of a Runtime with the same image as the program's (it runs in the program's sandbox pod)."),
+  source: SourceSchema,
+  files: filesOf('checker'),
+  limits: LimitsSchema.optional().describe("Limits of each of its runs (default: its Runtime's)."),
+});
+export type JudgeProgram = z.infer<typeof JudgeProgramSchema>;
+
 const IMMUTABLE_MESSAGE = 'the spec of a CodeRun is immutable; create a new CodeRun instead of changing this one';
 
 export const CodeRunSpecSchema = z
   .object({
     runtime: objectName('runtime').describe('Name of a Runtime, e.g. python3.'),
     source: SourceSchema,
-    files: z
-      .array(ExtraFileSchema)
-      .max(MAX_FILES)
-      .optional()
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['path'] })
-      .describe('Extra files written next to the source.'),
+    files: filesOf('program'),
     args: z.array(z.string().max(4096)).max(256).optional().describe('Appended to the Runtime run command.'),
     stdin: inlineText('stdin').optional().describe('Standard input of a run without tests.'),
     tests: z
@@ -131,6 +143,9 @@ export const CodeRunSpecSchema = z
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
     compare: CompareSchema.optional(),
+    checker: JudgeProgramSchema.optional().describe(
+      "Judges each test's output instead of compare: run with the input, output and expected output files (testlib's order and exit codes).",
+    ),
     limits: LimitsSchema.optional(),
     stopOnFirstFailure: z.boolean().optional().describe('Judge no test after the first one that fails (default false).'),
     subtasks: z
@@ -155,6 +170,15 @@ export const CodeRunSpecSchema = z
     for (const [i, f] of (spec.files ?? []).entries()) {
       if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `file path "${f.path}" is used twice` });
       paths.add(f.path);
+    }
+    for (const [i, f] of (spec.checker?.files ?? []).entries()) {
+      if ((spec.checker?.files ?? []).findIndex((g) => g.path === f.path) !== i) ctx.addIssue({ code: 'custom', path: ['checker', 'files', i, 'path'], message: `file path "${f.path}" is used twice` });
+    }
+    if (spec.checker !== undefined && spec.compare !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['compare'], message: 'the checker judges the output; remove compare' });
+    }
+    if (spec.checker !== undefined && spec.tests === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['checker'], message: 'a checker judges tests; add tests or remove the checker' });
     }
     for (const issue of scoringIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
   })

@@ -12,7 +12,7 @@ import type { JudgeInput } from './verdict.js';
 export interface JudgingRecord {
   tests: Array<{ name: string; expectedStdout?: string }>;
   compare?: Compare;
-  limits: { run: FullLimits; compile?: FullLimits };
+  limits: { run: FullLimits; compile?: FullLimits; checker?: { run: FullLimits; compile?: FullLimits } };
   stopOnFirstFailure: boolean;
   scoring: ScoringPlan;
 }
@@ -25,6 +25,7 @@ export function buildJudgingRecord(spec: CodeRunSpec, limits: ResolvedLimits, in
     scoring: scoringPlan(spec),
   };
   if (spec.compare) record.compare = spec.compare;
+  if (limits.checker) record.limits.checker = limits.checker.compile ? { ...limits.checker } : { run: limits.checker.run };
   return record;
 }
 
@@ -34,7 +35,7 @@ export function judgeInputOf(record: JudgingRecord, outcome: JudgeInput['outcome
     outcome,
     tests: record.tests.map((t) => ({ name: t.name, expectedStdout: t.expectedStdout === undefined ? undefined : Buffer.from(t.expectedStdout, 'utf8') })),
     compare: record.compare,
-    limits: { run: record.limits.run, compile: record.limits.compile },
+    limits: { run: record.limits.run, compile: record.limits.compile, checker: record.limits.checker && { run: record.limits.checker.run, compile: record.limits.checker.compile } },
     stopOnFirstFailure: record.stopOnFirstFailure,
     scoring: record.scoring,
   };

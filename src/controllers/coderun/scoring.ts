@@ -70,8 +70,11 @@ export function subtaskSkipReason(plan: ScoringPlan, index: number, judged: Read
   if (subtask === undefined) return undefined;
   const failedDependency = subtask.dependsOn.map((d) => plan.subtasks[d]).find((d) => d !== undefined && !d.tests.every((t) => passed(judged.get(t))));
   if (failedDependency !== undefined) return `not judged: subtask ${subtask.name} depends on subtask ${failedDependency.name}, which did not pass`;
+  // Judging stops once the subtask cannot score: any test short of full marks (allOrNothing),
+  // a test that earned nothing (minimum: partial points still count).
+  const capsAtZero = (t: JudgedTest): boolean => (subtask.scoring === 'minimum' ? earned(t) === 0 : !passed(t));
   const before = subtask.tests.slice(0, subtask.tests.indexOf(index));
-  const failed = before.map((t) => judged.get(t)).find((t) => t !== undefined && t.verdict !== 'Accepted');
+  const failed = before.map((t) => judged.get(t)).find((t) => t !== undefined && capsAtZero(t));
   return failed === undefined ? undefined : `not judged: test ${failed.name} of subtask ${subtask.name} failed`;
 }
 

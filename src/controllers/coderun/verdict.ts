@@ -1,22 +1,15 @@
 import type { Compare, TestVerdict, Verdict } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
+import { checkerCompileMessage, checkerVerdict } from './checker-verdict.js';
 import { compareOutput } from './compare.js';
 import type { ResolvedLimits } from './limits.js';
 import type { CompileResult, LimitKind, ResultDocument, TestResult } from './runner-protocol.js';
+import { signalText } from './signals.js';
 import { judgingOrder, scoreRun, subtaskSkipReason, type RunScore, type ScoringPlan } from './scoring.js';
 import { Meter, runSteps, runStepsAsync, type Steps } from './steps.js';
 
-const SIGNAL_NAMES: Record<number, string> = {
-  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
-  9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ', 31: 'SIGSYS',
-};
 const SIGXCPU = 24;
 const SIGXFSZ = 25;
-
-export function signalText(signal: number): string {
-  const name = SIGNAL_NAMES[signal];
-  return name ? `signal ${signal} (${name})` : `signal ${signal}`;
-}
 
 export interface TestVerdictResult {
   verdict: TestVerdict;
@@ -141,7 +134,9 @@ function* judgeTests(input: JudgeInput, result: ResultDocument, meter: Meter): S
       judged.set(index, { name: expected.name, verdict: 'Skipped', message: skipped, result: undefined });
       continue;
     }
-    const judgement = yield* judgeTest(test, expected.expectedStdout, input.compare, input.limits.run, meter);
+    const checker = input.limits.checker;
+    const ran = yield* judgeTest(test, checker ? undefined : expected.expectedStdout, input.compare, input.limits.run, meter);
+    const judgement = checker && ran.verdict === 'Accepted' ? checkerVerdict(test.checker, checker.run) : ran;
     judged.set(index, { name: expected.name, ...judgement, result: test });
     failed ||= judgement.verdict !== 'Accepted';
   }
@@ -162,6 +157,10 @@ function* judge(input: JudgeInput, meter: Meter): Steps<Judgement> {
   if (compile) {
     const failure = compileFailure(compile, input.limits.compile);
     if (failure) return { verdict: 'CompilationError', message: failure, compile, tests: [] };
+  }
+  if (result.checkerCompile) {
+    const failure = compileFailure(result.checkerCompile, input.limits.checker?.compile);
+    if (failure) return { verdict: 'SystemError', message: checkerCompileMessage(failure, result.checkerCompile), compile, tests: [] };
   }
   const tests = yield* judgeTests(input, result, meter);
   if (typeof tests === 'string') return { verdict: 'SystemError', message: tests, compile, tests: [] };
