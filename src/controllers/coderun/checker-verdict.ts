@@ -56,8 +56,9 @@ export function checkerVerdict(run: CheckerRun | undefined, limits: FullLimits):
       const match = POINTS_LINE.exec(run.stderr.toString('utf8'));
       const fraction = match?.[1] === undefined ? NaN : Number(match[1]);
       if (!(fraction >= 0 && fraction <= 1)) return checkerFault('exited with 7 (partial points) without a line "points F" on stderr, F from 0 to 1', run);
-      if (fraction === 1) return { verdict: 'Accepted', message, fraction };
-      return { verdict: 'WrongAnswer', message: `partial points: ${fraction} of the test's points${message ? ` (${message})` : ''}`, fraction };
+      const rest = said({ stdout: run.stdout, stderr: Buffer.from(run.stderr.toString('utf8').replace(POINTS_LINE, '')) });
+      if (fraction === 1) return { verdict: 'Accepted', message: rest || 'the checker gave full points', fraction };
+      return { verdict: 'WrongAnswer', message: `partial points: ${fraction} of the test's points${rest ? ` (${rest})` : ''}`, fraction };
     }
     default:
       return checkerFault(`exited with code ${run.exitCode ?? 'unknown'}, which testlib's protocol does not define`, run);
