@@ -4,7 +4,7 @@ import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
 import type { CodeRunSpec, CodeRunStatus } from '../../src/crds/coderun.js';
-import { PoolRuntime, SMALL_POOL_REQUESTS } from './warm-support.js';
+import { PathRuntimes, RUN_PATHS, pathRunName, type RunPath } from './warm-support.js';
 
 // Judging like a contest, on both paths: subtasks and test points, checkers (testlib's
 // protocol, partial points, a checker that fails or does not compile, a program that goes
@@ -18,7 +18,6 @@ const RUNTIMES = {
   c: { warm: `e2e-judge-warm-c-${suffix}`, cold: `e2e-judge-cold-c-${suffix}` },
 } as const;
 type Language = keyof typeof RUNTIMES;
-type Path = 'warm' | 'cold';
 
 const PERMUTATION_CHECKER = `import sys
 out, ans = (open(p).read().split() for p in sys.argv[2:4])
@@ -223,63 +222,50 @@ const cases: Record<string, Case> = {
   },
 };
 
-const runName = (name: string, path: Path) => `${name}-${path}`;
+const ALL_RUNS = Object.keys(cases).flatMap((name) => RUN_PATHS.map((path) => pathRunName(name, path)));
 
 describe('judging like a contest, on the warm and the cold path', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-judging');
+  const runtimes = new PathRuntimes(kc, RUNTIMES);
   let operator: OperatorProcess | undefined;
-  const runtimes: PoolRuntime[] = [];
   let results = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
     await installCodeRunResources(kc);
-    for (const [language, names] of Object.entries(RUNTIMES)) {
-      const warm = new PoolRuntime(kc, names.warm);
-      const cold = new PoolRuntime(kc, names.cold);
-      await warm.createFrom(language, { replicas: 2, resources: SMALL_POOL_REQUESTS });
-      await cold.createFrom(language, undefined);
-      runtimes.push(warm, cold);
-    }
+    await runtimes.create(2);
     operator = await OperatorProcess.start(kc, { label: 'judging', env: { CODERUN_WARM_WAIT_MS: '120000' } });
     await ns.create();
-    await Promise.all(
-      Object.entries(cases).flatMap(([name, c]) =>
-        (['warm', 'cold'] as const).map((path) => {
-          const runtime = RUNTIMES[c.language][path];
-          return ns.submit(runName(name, path), { ...c.spec(runtime), runtime });
-        }),
-      ),
-    );
-    results = await ns.waitForTerminal(
-      Object.keys(cases).flatMap((name) => [runName(name, 'warm'), runName(name, 'cold')]),
-      360_000,
-      () => operator?.assertRunning(),
-    );
+    const submit = (name: string, c: Case, path: RunPath) => {
+      const runtime = RUNTIMES[c.language][path];
+      return ns.submit(pathRunName(name, path), { ...c.spec(runtime), runtime });
+    };
+    await Promise.all(Object.entries(cases).flatMap(([name, c]) => RUN_PATHS.map((path) => submit(name, c, path))));
+    results = await ns.waitForTerminal(ALL_RUNS, 360_000, () => operator?.assertRunning());
   }, 540_000);
 
   afterAll(async () => {
     try {
       await tearDown(ns, operator);
     } finally {
-      await Promise.all(runtimes.map((r) => r.delete()));
+      await runtimes.delete();
     }
   }, 120_000);
 
-  describe.each(['warm', 'cold'] as const)('%s', (path) => {
+  describe.each(RUN_PATHS)('%s', (path) => {
     it.each(Object.keys(cases))('%s', (name) => {
-      const status = terminalRun(results, runName(name, path)).status;
+      const status = terminalRun(results, pathRunName(name, path)).status;
       expect(status.path).toBe(path);
       cases[name]!.expect(status);
     });
   });
 
   it('kubectl get coderuns shows the score', () => {
-    const out = execFileSync(join(ROOT, '.cluster/bin/kubectl'), ['--kubeconfig', join(ROOT, '.cluster/kubeconfig'), '-n', ns.name, 'get', 'coderuns', runName('subtasks', 'cold'), runName('checker-permutation', 'cold')], { encoding: 'utf8' });
+    const out = execFileSync(join(ROOT, '.cluster/bin/kubectl'), ['--kubeconfig', join(ROOT, '.cluster/kubeconfig'), '-n', ns.name, 'get', 'coderuns', pathRunName('subtasks', 'cold'), pathRunName('checker-permutation', 'cold')], { encoding: 'utf8' });
     const [header, ...rows] = out.trim().split('\n');
     expect(header).toMatch(/^NAME\s+RUNTIME\s+PHASE\s+VERDICT\s+SCORE\s/);
     const score = (name: string) => rows.find((r) => r.startsWith(name))?.split(/\s+/)[4];
-    expect(score(runName('subtasks', 'cold'))).toBe('40');
-    expect(score(runName('checker-permutation', 'cold'))).toBe('<none>');
+    expect(score(pathRunName('subtasks', 'cold'))).toBe('40');
+    expect(score(pathRunName('checker-permutation', 'cold'))).toBe('<none>');
   });
 });
