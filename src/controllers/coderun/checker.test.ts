@@ -4,7 +4,8 @@ import { resolveChecker, type ResolvedChecker } from './checker.js';
 import { checkerVerdict } from './checker-verdict.js';
 import { buildJobDocument } from './job-document.js';
 import { listReferences, resolveInputs } from './inputs.js';
-import { resolveLimits } from './limits.js';
+import { resolveLimits, type ResolvedLimits } from './limits.js';
+import { DEFAULT_SANDBOX_CONFIG, coldRunDeadlineSeconds, maxResultBytes, runMemoryMiB } from './sandbox-pod.js';
 import { JobDocumentSchema, parseResultDocument, type CheckerRun } from './runner-protocol.js';
 import { scoringPlan } from './scoring.js';
 import { CPP, LIMITS, PYTHON3, passedTest } from './test-fixtures.js';
@@ -187,4 +188,19 @@ test("the checker's source may come from a ConfigMap, like the program's", () =>
   expect(listReferences(fromMap).map((r) => r.field)).toEqual(['spec.checker.source.configMapKeyRef']);
   const resolved = resolveInputs(fromMap, { configMap: () => ({ data: { 'check.py': 'print("ok")' } }), secret: () => undefined });
   expect(resolved).toMatchObject({ kind: 'ok', inputs: { checker: { source: 'print("ok")', files: [] } } });
+});
+
+describe('a sandbox with a checker', () => {
+  const small = { ...limits, memoryMiB: 64, wallTimeMillis: 1000, outputBytes: 1000 };
+  const withChecker: ResolvedLimits = { run: small, compile: undefined, checker: { run: { ...small, memoryMiB: 300, wallTimeMillis: 2000 }, compile: { ...small, wallTimeMillis: 10_000 } } };
+
+  test('holds the checker memory, the checker compile step and a check after each test in its deadline', () => {
+    expect(runMemoryMiB(withChecker)).toBe(300);
+    expect(coldRunDeadlineSeconds(withChecker, 3, { ...DEFAULT_SANDBOX_CONFIG, deadlineMarginSeconds: 10 })).toBe(10 + 3 * (1 + 2) + 10);
+  });
+
+  test("makes room in the result for the checker's outputs", () => {
+    // stdout and stderr of 3 tests and 3 checks, the checker's compiler output; base64'd, plus the rest.
+    expect(maxResultBytes(withChecker, 3)).toBe(Math.ceil(((2 * 3 * (1000 + 1000) + 1000) * 4) / 3) + 3 * 1024 + 64 * 1024);
+  });
 });
