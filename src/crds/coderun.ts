@@ -186,6 +186,12 @@ export const CodeRunSpecSchema = z
     'x-kubernetes-validations': [
       { rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE },
       { rule: '!(has(self.stdin) && has(self.tests))', message: 'set stdin or tests, not both; put the input into a test instead' },
+      { rule: '!(has(self.checker) && has(self.compare))', message: 'the checker judges the output; remove compare' },
+      { rule: '!has(self.checker) || has(self.tests)', message: 'a checker judges tests; add tests or remove the checker' },
+      {
+        rule: '!has(self.subtasks) || !has(self.stopOnFirstFailure) || !self.stopOnFirstFailure',
+        message: 'subtasks already stop at the first failure inside each subtask; remove stopOnFirstFailure',
+      },
     ],
   });
 export type CodeRunSpec = z.infer<typeof CodeRunSpecSchema>;
