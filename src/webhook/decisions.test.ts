@@ -63,6 +63,13 @@ describe('admitCodeRun', () => {
       { allowed: false, code: 403, message: 'spec.tests[0].expectedStdoutFrom.secretKeyRef: user "student-1" may not get secrets "answers"' },
     ],
     [
+      "a checker's source in a Secret the user may not read",
+      { ...inline, tests: [{ name: 't', stdin: '1' }], checker: { runtime: 'python3', source: { secretKeyRef: { name: 'checker', key: 'check.py' } } } },
+      [],
+      undefined,
+      { allowed: false, code: 403, message: 'spec.checker.source.secretKeyRef: user "student-1" may not get secrets "checker"' },
+    ],
+    [
       'references the user may read',
       { runtime: 'python3', source: { configMapKeyRef: { name: 'src', key: 'main.py' } }, tests: [{ name: 't', stdinFrom: { secretKeyRef: { name: 'in', key: 't' } } }] },
       ['configmaps/src', 'secrets/in'],

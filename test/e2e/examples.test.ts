@@ -11,11 +11,14 @@ import type { Verdict } from '../../src/crds/coderun.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
-const EXAMPLES: Record<string, { name: string; verdict: Verdict }> = {
+const EXAMPLES: Record<string, { name: string; verdict: Verdict; score?: number }> = {
   'accepted-python.yaml': { name: 'sum-python', verdict: 'Accepted' },
   'wrong-answer-python.yaml': { name: 'sum-wrong', verdict: 'WrongAnswer' },
   'compilation-error-cpp.yaml': { name: 'sum-cpp-broken', verdict: 'CompilationError' },
   'time-limit-exceeded-c.yaml': { name: 'spin-c', verdict: 'TimeLimitExceeded' },
+  'checker-permutation-python.yaml': { name: 'permutation-checker', verdict: 'Accepted' },
+  'checker-partial-points-python.yaml': { name: 'partial-points', verdict: 'WrongAnswer', score: 75 },
+  'subtasks-python.yaml': { name: 'triangle-subtasks', verdict: 'WrongAnswer', score: 40 },
 };
 
 describe('the examples, submitted with kubectl apply', () => {
@@ -37,8 +40,10 @@ describe('the examples, submitted with kubectl apply', () => {
     await tearDown(ns, operator);
   }, 120_000);
 
-  it.each(Object.entries(EXAMPLES))('%s gets the verdict its comment names', (_file, example) => {
-    expect(terminalRun(results, example.name).status.verdict).toBe(example.verdict);
+  it.each(Object.entries(EXAMPLES))('%s gets the verdict (and score) its comment names', (_file, example) => {
+    const { status } = terminalRun(results, example.name);
+    expect(status.verdict).toBe(example.verdict);
+    expect(status.score).toBe(example.score);
   });
 
   it('applying a file again changes nothing: the run keeps its verdict', async () => {
