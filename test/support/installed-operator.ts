@@ -255,7 +255,9 @@ export class InstalledOperator {
         if (before === undefined) this.restarts.set(name, restarts);
         else if (restarts > before && this.failure === undefined) {
           const log = await this.core.readNamespacedPodLog({ namespace: RELEASE_NAMESPACE, name, previous: true }).catch(() => '');
-          this.failure = `the operator pod ${name} restarted (${restarts}); its previous log ends:\n${log.split('\n').slice(-15).join('\n')}`;
+          const ended = pod.status?.containerStatuses?.[0]?.lastState?.terminated;
+          const how = ended ? `${ended.reason ?? 'terminated'}, exit code ${ended.exitCode}` : 'unknown cause';
+          this.failure = `the operator pod ${name} restarted (${restarts}: ${how}); its previous log ends:\n${log.split('\n').slice(-15).join('\n')}`;
         }
       }
     };
