@@ -10,14 +10,14 @@ import { FINALIZER, ObservedRunSchema, type ObservedRun } from './controllers/co
 import { orphanedRunUids, ownerRunKey } from './controllers/coderun/orphans.js';
 import { isTerminal } from './controllers/coderun/plan.js';
 import { codeRunReconciler, newExecutions } from './controllers/coderun/reconciler.js';
-import { LABELS, MANAGED_BY, runSelector } from './controllers/coderun/sandbox-names.js';
-import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderun/sandbox-pod.js';
+import { LABELS, MANAGED_BY, runSelector } from './sandbox/names.js';
+import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './sandbox/pod.js';
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { Controller } from './controllers/machinery/controller.js';
 import { enqueueObject, enqueueOwner } from './controllers/machinery/event-handlers.js';
 import { labelOwnerKey, objectKey } from './controllers/machinery/object-key.js';
 import { staleClaims, type ClaimOwner } from './controllers/pool/claim-choice.js';
-import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './controllers/pool/pool-labels.js';
+import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './sandbox/pool-labels.js';
 import { poolReconciler } from './controllers/pool/pool-reconciler.js';
 import { sessionReconciler } from './controllers/pool/session-reconciler.js';
 import { WarmSessions } from './controllers/pool/warm-sessions.js';

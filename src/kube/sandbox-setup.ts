@@ -1,7 +1,7 @@
 // Namespaces the operator needs. The sandbox namespace gets its Pod Security labels and its
 // default-deny policy; run at start by the leader (idempotent: what a chart created stays).
 import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { defaultDenyPolicy, sandboxNamespace } from '../controllers/sandbox/namespace.js';
+import { defaultDenyPolicy, sandboxNamespace } from '../sandbox/namespace.js';
 import { createIfAbsent } from './api-errors.js';
 
 export async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {

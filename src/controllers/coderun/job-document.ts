@@ -2,8 +2,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CodeRunSpec } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
 import type { ResolvedInputs } from './inputs.js';
-import type { ResolvedLimits } from './limits.js';
-import { JobDocumentSchema, type JobDocument } from './runner-protocol.js';
+import type { ResolvedLimits } from '../../sandbox/limits.js';
+import { JobDocumentSchema, type JobDocument } from '../../sandbox/runner-protocol.js';
 
 /** The runner's job: the source at the Runtime's source file, extra files, commands, tests, limits. */
 export function buildJobDocument(spec: CodeRunSpec, runtime: RuntimeSpec, limits: ResolvedLimits, inputs: ResolvedInputs): JobDocument {

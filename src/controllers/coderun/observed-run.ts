@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ObjectMetaSchema } from '../../crds/common.js';
 import { PHASES } from '../../crds/coderun.js';
 import type { RunView } from './plan.js';
-import type { RunRef } from './sandbox-names.js';
+import type { RunRef } from '../../sandbox/names.js';
 
 export const FINALIZER = 'coderun.dev/sandbox-cleanup';
 

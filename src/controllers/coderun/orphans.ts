@@ -2,7 +2,7 @@
 // by force (finalizer stripped, namespace deleted) or a crash between steps can leave them. The
 // sweep runs when a replica starts leading, and periodically.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { LABELS, RUN_NAME_ANNOTATION } from './sandbox-names.js';
+import { LABELS, RUN_NAME_ANNOTATION } from '../../sandbox/names.js';
 
 /** The CodeRun key ("namespace/name") a sandbox object belongs to, from its annotation. */
 export function ownerRunKey(meta: Pick<V1ObjectMeta, 'annotations'> | undefined): string | undefined {

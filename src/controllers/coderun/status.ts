@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { CodeRunStatus, CompileStatus, TestStatus, Verdict } from '../../crds/coderun.js';
 import type { Condition } from '../../crds/common.js';
-import type { Encoding } from './runner-protocol.js';
+import type { Encoding } from '../../sandbox/runner-protocol.js';
 import { charStart } from './utf8.js';
 import type { InvalidReason } from './validate.js';
 import type { Judgement, TestJudgement } from './verdict.js';

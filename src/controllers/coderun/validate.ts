@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CodeRunSpecSchema, type CodeRunSpec } from '../../crds/coderun.js';
 import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
-import { limitsAboveMax, resolveLimits, type ResolvedLimits } from './limits.js';
+import { limitsAboveMax, resolveLimits, type ResolvedLimits } from '../../sandbox/limits.js';
 
 /** Why a CodeRun cannot run; the reason of its Valid=False condition. */
 export type InvalidReason = 'InvalidSpec' | 'RuntimeNotFound' | 'RuntimeInvalid' | 'LimitsAboveMaximum' | 'ReferenceNotFound';

@@ -1,7 +1,7 @@
 import type { Compare, TestVerdict } from '../../crds/coderun.js';
-import type { CompileResult, ResultDocument } from './runner-protocol.js';
+import type { CompileResult, ResultDocument } from '../../sandbox/runner-protocol.js';
 import { runSteps } from './steps.js';
-import { LIMITS, passedTest, type TestChanges } from './test-fixtures.js';
+import { LIMITS, passedTest, type TestChanges } from '../../sandbox/test-fixtures.js';
 import { judgeRun, judgeRunAsync, judgeTest, signalText, type JudgeInput } from './verdict.js';
 
 const limits = LIMITS.run; // cpu 2000 ms, wall 5000 ms, 256 MiB, 65536 output bytes, 16 processes

@@ -1,8 +1,8 @@
 import type { Compare, TestVerdict, Verdict } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
 import { compareOutput } from './compare.js';
-import type { ResolvedLimits } from './limits.js';
-import type { CompileResult, LimitKind, ResultDocument, TestResult } from './runner-protocol.js';
+import type { ResolvedLimits } from '../../sandbox/limits.js';
+import type { CompileResult, LimitKind, ResultDocument, TestResult } from '../../sandbox/runner-protocol.js';
 import { Meter, runSteps, runStepsAsync, type Steps } from './steps.js';
 
 const SIGNAL_NAMES: Record<number, string> = {

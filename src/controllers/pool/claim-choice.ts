@@ -1,8 +1,8 @@
 // Which pool pod a run claims, and what a run does when there is none. Pure: the reconciler
 // passes the pods from its cache and carries out the choice.
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '../coderun/sandbox-names.js';
-import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from './pool-labels.js';
+import { LABELS } from '../../sandbox/names.js';
+import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from '../../sandbox/pool-labels.js';
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

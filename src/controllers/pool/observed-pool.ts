@@ -1,10 +1,10 @@
 // One Runtime's pool pods as the pool plan sees them: the cache, corrected by the writes the
 // cache does not show yet (pool-expectations). Pure.
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '../coderun/sandbox-names.js';
+import { LABELS } from '../../sandbox/names.js';
 import { isClaimable } from './claim-choice.js';
 import type { CachedNames, PendingWrites } from './pool-expectations.js';
-import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from './pool-labels.js';
+import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from '../../sandbox/pool-labels.js';
 
 export interface PoolPodView {
   name: string;

@@ -9,12 +9,12 @@ import { z } from 'zod';
 import { RuntimeStatusSchema } from '../../crds/runtime.js';
 import type { PoolApi } from '../../kube/pool-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
-import { allocateUid, uidsInUse } from '../coderun/sandbox-names.js';
-import { uidRangeOf, type SandboxConfig } from '../coderun/sandbox-pod.js';
+import { allocateUid, uidsInUse } from '../../sandbox/names.js';
+import { uidRangeOf, type SandboxConfig } from '../../sandbox/pod.js';
 import type { Reconcile } from '../machinery/controller.js';
 import { cachedNames, poolPodViews, poolPodsOf } from './observed-pool.js';
 import { PoolExpectations } from './pool-expectations.js';
-import { poolPodName } from './pool-labels.js';
+import { poolPodName } from '../../sandbox/pool-labels.js';
 import { poolTemplateOf, type ObservedRuntime, type PoolTemplate } from './pool-pod.js';
 import { countPool, planPool, type PoolStatus } from './pool-plan.js';
 

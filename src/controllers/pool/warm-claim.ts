@@ -4,9 +4,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PoolApi } from '../../kube/pool-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
-import type { RunRef } from '../coderun/sandbox-names.js';
+import type { RunRef } from '../../sandbox/names.js';
 import { chooseStartPath, claimCandidates, ownClaim } from './claim-choice.js';
-import { claimedPodMetadata } from './pool-labels.js';
+import { claimedPodMetadata } from '../../sandbox/pool-labels.js';
 
 /** Candidates one reconcile tries before it lets the cache catch up (requeue) and looks again. */
 const CLAIM_TRIES = 4;

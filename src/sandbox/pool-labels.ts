@@ -1,7 +1,7 @@
 // Names and labels of warm pool pods. The pool controller keeps a Runtime's idle pods by their
 // state label: claiming flips it to claimed, the pod stops counting as idle, and a replacement
 // starts at once.
-import { LABELS, MANAGED_BY, RUN_NAME_ANNOTATION, sandboxLabels, type RunRef } from '../coderun/sandbox-names.js';
+import { LABELS, MANAGED_BY, RUN_NAME_ANNOTATION, sandboxLabels, type RunRef } from './names.js';
 
 export const POOL_LABELS = {
   /** idle: waiting for a run, kept by the pool controller; claimed: serving exactly one run. */
