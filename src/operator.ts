@@ -21,6 +21,7 @@ import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './sandbox/pool-label
 import { poolReconciler } from './controllers/pool/pool-reconciler.js';
 import { sessionReconciler } from './controllers/pool/session-reconciler.js';
 import { WarmSessions } from './controllers/pool/warm-sessions.js';
+import { newWarmPool } from './controllers/pool/warm-pool.js';
 import { Informer } from './controllers/machinery/informer.js';
 import { collectionPath } from './controllers/machinery/kube-list.js';
 import { LeaderElector } from './controllers/machinery/leader-election.js';
@@ -32,6 +33,7 @@ import { PoolApi } from './kube/pool-api.js';
 import { ReferenceReader } from './kube/reference-reader.js';
 import { SandboxApi } from './kube/sandbox-api.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
+import { defaultDenyPolicy, sandboxNamespace } from './sandbox/namespace.js';
 import { createDomainMetrics } from './observability/domain-metrics.js';
 import { createObservabilityServer, type ObservabilityServer } from './observability/http-server.js';
 import { createMachineryMetrics } from './observability/machinery-metrics.js';
@@ -91,7 +93,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   async function lead(signal: AbortSignal): Promise<Leading> {
     const state: Leading = { synced: false, stop: async () => {} };
     leading = state;
-    if (config.manageNamespaces) await ensureSandboxNamespace(kubeConfig, config.sandboxNamespace);
+    if (config.manageNamespaces) await ensureSandboxNamespace(kubeConfig, sandboxNamespace(config.sandboxNamespace), defaultDenyPolicy(config.sandboxNamespace));
     const informerCommon = { kubeConfig, metrics: machinery.informer, logger };
     const runs = new Informer<ObservedRun>({
       ...informerCommon,
@@ -131,9 +133,8 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         sandbox,
         pool,
         exec,
-        sessions,
+        warm: newWarmPool({ pods, runtimes, sessions, pool, metrics: domain, sandboxConfig, warmWaitMs: config.warmWaitMs }),
         executions,
-        warmWaitMs: config.warmWaitMs,
         references: new ReferenceReader(kubeConfig),
         events: new EventRecorder(kubeConfig, 'coderun-operator', logger),
         metrics: domain,

@@ -1,7 +1,6 @@
 // Namespaces the operator needs. The sandbox namespace gets its Pod Security labels and its
 // default-deny policy; run at start by the leader (idempotent: what a chart created stays).
-import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { defaultDenyPolicy, sandboxNamespace } from '../sandbox/namespace.js';
+import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Namespace, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { createIfAbsent } from './api-errors.js';
 
 export async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
@@ -9,9 +8,10 @@ export async function ensureNamespace(kubeConfig: KubeConfig, name: string): Pro
   await createIfAbsent(() => core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }));
 }
 
-export async function ensureSandboxNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
+/** `namespace` and `policy` in it (sandbox/namespace.ts builds them). */
+export async function ensureSandboxNamespace(kubeConfig: KubeConfig, namespace: V1Namespace & { metadata: { name: string } }, policy: V1NetworkPolicy): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const namespace = sandboxNamespace(name);
+  const name = namespace.metadata.name;
   await createIfAbsent(() => core.createNamespace({ body: namespace }));
   // An existing namespace gets the Pod Security labels too (a merge patch keeps other labels).
   await core.patchNamespace(
@@ -19,5 +19,5 @@ export async function ensureSandboxNamespace(kubeConfig: KubeConfig, name: strin
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
-  await createIfAbsent(() => networking.createNamespacedNetworkPolicy({ namespace: name, body: defaultDenyPolicy(name) }));
+  await createIfAbsent(() => networking.createNamespacedNetworkPolicy({ namespace: name, body: policy }));
 }

@@ -19,9 +19,6 @@ import type { SandboxApi } from '../../kube/sandbox-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import { codeRunLogger } from '../../observability/logger.js';
 import type { Reconcile, ReconcileResult } from '../machinery/controller.js';
-import { poolTemplateHash, type ObservedRuntime } from '../pool/pool-pod.js';
-import { claimWarmPod } from '../pool/warm-claim.js';
-import type { WarmSessions } from '../pool/warm-sessions.js';
 import { listReferences, resolveInputs } from './inputs.js';
 import { Executions, type AttemptRecord, type ExecWork } from './executions.js';
 import { buildJobDocument, encodeJobDocument } from './job-document.js';
@@ -32,6 +29,7 @@ import { podView } from './observed-pod.js';
 import { isTerminal, planRun, type ExecView, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
 import { execRunOutcome } from './sandbox-outcome.js';
 import { runSelector, uidsInUse } from '../../sandbox/names.js';
+import type { WarmPool } from '../../sandbox/warm-pool.js';
 import { SANDBOX_CONTAINER, buildSandboxPod, coldRunDeadlineSeconds, maxResultBytes, runnerRunCommand, type SandboxConfig } from '../../sandbox/pod.js';
 import { buildFinishedStatus, buildInvalidStatus, buildRunningStatus, buildSystemErrorStatus, type RunRecord, type StatusConfig } from './status.js';
 import { validateCodeRun } from './validate.js';
@@ -42,19 +40,17 @@ const EVENTS_AFTER_MS = 2000;
 
 export interface CodeRunReconcilerDeps {
   runs: { get(key: string): ObservedRun | undefined };
-  runtimes: { get(name: string): ObservedRuntime | undefined };
+  runtimes: { get(name: string): { spec: unknown } | undefined };
   /** Sandbox and pool pods, keyed "namespace/name". */
   pods: { get(key: string): V1Pod | undefined; list(): V1Pod[] };
   codeRuns: CodeRunApi;
   sandbox: SandboxApi;
   pool: PoolApi;
   exec: Pick<PodExec, 'open'>;
-  /** Execs opened ahead into idle pool pods; a claimed pod's is used instead of a new exec. */
-  sessions: WarmSessions;
+  /** Pool pods to claim, and the execs opened ahead into them. */
+  warm: WarmPool;
   /** The executions this process holds; their ends enqueue the run. */
   executions: Executions<ReadyAttempt>;
-  /** How long a run may wait for an idle pool pod before it takes the cold path. */
-  warmWaitMs: number;
   references: ReferenceReader;
   events: EventRecorder;
   metrics: DomainMetrics;
@@ -233,14 +229,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
             log.warn({ attempt: action.attempt, cause: action.retrying }, 'retrying in a fresh pod');
             deps.events.record(ref, 'Warning', 'Retrying', `attempt ${action.attempt - 1} failed: ${action.retrying}; starting attempt ${action.attempt} in a fresh pod`);
           }
-          const warm = await claimWarmPod(deps, {
-            run: ref,
-            runtimeName: prepared.runtimeName,
-            attempt: action.attempt,
-            poolSpecHash: poolTemplateHash(deps.runtimes.get(prepared.runtimeName), deps.sandboxConfig),
-            waitedMs: at.getTime() - view.createdAt.getTime(),
-            warmWaitMs: deps.warmWaitMs,
-          });
+          const warm = await deps.warm.claim({ run: ref, runtimeName: prepared.runtimeName, attempt: action.attempt, waitedMs: at.getTime() - view.createdAt.getTime() });
           if (warm.kind === 'wait') return { requeueAfterMs: warm.ms };
           if (warm.kind === 'claimed') {
             await startWarm(key, run, view, prepared, action.attempt, warm.pod, identity, log);
@@ -319,7 +308,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     wroteOver(key, identity.resourceVersion);
     identity.resourceVersion = runningVersion;
     if (attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
-    const session = deps.sessions.take(podName);
+    const session = deps.warm.takeSession(podName);
     deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
     deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, now()));
     const execution = { attempt, podName, path: 'warm' as const, prepared };
