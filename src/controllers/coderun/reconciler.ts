@@ -18,7 +18,7 @@ import type { ReferenceReader } from '../../kube/reference-reader.js';
 import type { SandboxApi } from '../../kube/sandbox-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import { codeRunLogger } from '../../observability/logger.js';
-import type { Reconcile, ReconcileResult } from '../machinery/controller.js';
+import type { Reconcile, ReconcileResult } from '../../machinery/controller.js';
 import { listReferences, resolveInputs } from './inputs.js';
 import { Executions, type AttemptRecord, type ExecWork } from './executions.js';
 import { buildJobDocument, encodeJobDocument } from './job-document.js';

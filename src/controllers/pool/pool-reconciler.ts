@@ -11,7 +11,7 @@ import type { PoolApi } from '../../kube/pool-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import { allocateUid, uidsInUse } from '../../sandbox/names.js';
 import { uidRangeOf, type SandboxConfig } from '../../sandbox/pod.js';
-import type { Reconcile } from '../machinery/controller.js';
+import type { Reconcile } from '../../machinery/controller.js';
 import { cachedNames, poolPodViews, poolPodsOf } from './observed-pool.js';
 import { PoolExpectations } from './pool-expectations.js';
 import { poolPodName } from '../../sandbox/pool-labels.js';
