@@ -89,24 +89,3 @@ export function chooseStartPath(input: StartPathInput): StartPath {
   if (left > 0) return { kind: 'wait', ms: Math.min(WARM_WAIT_POLL_MS, left) };
   return { kind: 'cold' };
 }
-
-/** What a claimed pool pod's run looks like in the cache: enough to decide whether the claim is stale. */
-export type ClaimOwner = { kind: 'missing' } | { kind: 'terminal' } | { kind: 'live'; podName: string | undefined };
-
-/**
- * Claimed pool pods that must go. At start (`atStart`), no exec of this process is in flight, so
- * every claim not recorded as its run's current pod is stale (its exec died with the old
- * process; the run retries in a fresh pod). Later, only claims of runs that are gone or finished:
- * a live run may be between its claim and its status write.
- */
-export function staleClaims(claimed: readonly V1Pod[], ownerOf: (pod: V1Pod) => ClaimOwner, atStart: boolean): string[] {
-  const out: string[] = [];
-  for (const pod of claimed) {
-    const name = pod.metadata?.name;
-    if (name === undefined) continue;
-    const owner = ownerOf(pod);
-    const stale = owner.kind !== 'live' || (atStart && owner.podName !== name);
-    if (stale) out.push(name);
-  }
-  return out.sort();
-}
