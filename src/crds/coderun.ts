@@ -212,11 +212,15 @@ export const CompileStatusSchema = z.object({
 });
 export type CompileStatus = z.infer<typeof CompileStatusSchema>;
 
+/** Where a run executed: a pod created for it (cold) or a claimed pool pod (warm). */
+export const RUN_PATHS = ['cold', 'warm'] as const;
+export type RunPath = (typeof RUN_PATHS)[number];
+
 export const CodeRunStatusSchema = z.object({
   phase: z.enum(PHASES).optional(),
   verdict: z.enum(VERDICTS).optional(),
   message: z.string().optional(),
-  path: z.enum(['cold', 'warm']).optional(),
+  path: z.enum(RUN_PATHS).optional(),
   compile: CompileStatusSchema.optional(),
   tests: z.array(TestStatusSchema).optional(),
   cpuTimeMillis: millis.optional().describe('Largest CPU time over the tests.'),

@@ -3,8 +3,7 @@
 // The reconciler observes (informer caches, with an API read where a cache miss would be
 // decisive), calls planRun, and carries the actions out in order.
 
-import type { Phase } from '../../crds/coderun.js';
-import type { RunPath } from './status.js';
+import type { Phase, RunPath } from '../../crds/coderun.js';
 import type { InvalidReason } from './validate.js';
 
 /** What the plan needs to know about a CodeRun. */

@@ -1,8 +1,8 @@
 // Which pool pod a run claims, and what a run does when there is none. Pure: the reconciler
 // passes the pods from its cache and carries out the choice.
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '../../sandbox/names.js';
-import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from '../../sandbox/pool-labels.js';
+import { LABELS, labelValue } from '../../sandbox/names.js';
+import { POOL_COMPONENT, POOL_LABELS } from '../../sandbox/pool-labels.js';
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -37,7 +37,7 @@ export function claimCandidates(
     .filter(
       (pod) =>
         isClaimable(pod) &&
-        pod.metadata?.labels?.[LABELS.runtime] === poolRuntimeLabel(runtimeName) &&
+        pod.metadata?.labels?.[LABELS.runtime] === labelValue(runtimeName) &&
         pod.metadata.labels[POOL_LABELS.specHash] === specHash,
     )
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
