@@ -168,36 +168,43 @@ export class Manager {
   }
 
   // Starts the informers, then the leader-only runnables in order; publishes the term at once so
-  // that /readyz says "syncing" until they all run. Stops whatever started, once.
+  // that /readyz says "syncing" until they all run. Its stop, once, stops what started so far
+  // (in reverse), then the informers (which ends a sync still waiting), and a runnable whose
+  // start was under way when the stop came is stopped as soon as it started.
   private lead(signal: AbortSignal): Term & { starting: Promise<void> } {
     const started: Runnable[] = [];
     const informers = [...this.informers.values()];
     let stopping: Promise<void> | undefined;
     let startedInformers = false;
-    const term: Term & { starting: Promise<void> } = {
-      synced: false,
-      starting: Promise.resolve(),
-      stop: () =>
-        (stopping ??= (async () => {
-          await starting.catch(() => {});
-          for (const runnable of started.splice(0).reverse()) await this.stopSafely(runnable);
-          if (startedInformers) await Promise.all(informers.map((i) => i.stop()));
-        })()),
-    };
+    let synced = false;
     const starting = (async () => {
       if (signal.aborted) return;
       startedInformers = true;
       await Promise.all(informers.map((i) => i.start()));
       for (const runnable of this.leaderRunnables) {
-        // Leadership may end while the caches sync or a runnable starts: start no more.
-        if (signal.aborted || stopping !== undefined) return;
+        if (stopping !== undefined) return;
         await runnable.start();
+        if (stopping !== undefined) {
+          await this.stopSafely(runnable);
+          return;
+        }
         started.push(runnable);
       }
       this.logger.info({ runnables: started.map((r) => r.name) }, 'caches synced; reconciling');
-      term.synced = true;
+      synced = true;
     })();
-    term.starting = starting;
+    const term: Term & { starting: Promise<void> } = {
+      get synced() {
+        return synced;
+      },
+      starting,
+      stop: () =>
+        (stopping ??= (async () => {
+          for (const runnable of started.splice(0).reverse()) await this.stopSafely(runnable);
+          if (startedInformers) await Promise.all(informers.map((i) => i.stop()));
+          await starting.catch(() => {});
+        })()),
+    };
     signal.addEventListener('abort', () => void term.stop(), { once: true });
     return term;
   }
