@@ -41,7 +41,8 @@ const readyz = async (mgr: Manager) => {
 
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await check()) return;
+    // A refused connection (the server not listening yet) counts as "not yet".
+    if (await Promise.resolve().then(check).catch(() => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('timed out');
@@ -76,6 +77,17 @@ describe('Manager', () => {
     open();
     await stopped;
     expect(log).toEqual(['start slow', 'stop slow']);
+  });
+
+  it('is not ready while an every-replica runnable says why not', async () => {
+    let certificate = false;
+    const mgr = newManager();
+    mgr.add({ ...recorded('webhook', []), readiness: () => (certificate ? true : 'no serving certificate yet') }, { leaderElection: false });
+    void mgr.run();
+    await until(async () => (await readyz(mgr)).status === 503);
+    expect(await readyz(mgr)).toEqual({ status: 503, body: 'not ready: no serving certificate yet' });
+    certificate = true;
+    await until(async () => (await readyz(mgr)).status === 200);
   });
 
   it('hands out one shared informer per name', () => {

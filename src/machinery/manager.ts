@@ -20,6 +20,8 @@ export interface Runnable {
   start(): Promise<void>;
   /** Resolves once it stopped. Called once, and only after start() resolved or failed. */
   stop(): Promise<void>;
+  /** True when ready, else why not: holds /readyz back (e.g. a webhook still without its certificate). */
+  readiness?(): true | string;
 }
 
 export interface RunnableOptions {
@@ -71,6 +73,10 @@ export class Manager {
       logger: options.logger,
       readiness: () => {
         if (!this.replicasReady) return { ready: false, message: 'starting' };
+        for (const runnable of this.replicaRunnables) {
+          const ready = runnable.readiness?.() ?? true;
+          if (ready !== true) return { ready: false, message: ready };
+        }
         if (this.term === undefined) return { ready: true, message: 'standing by: not the leader' };
         return this.term.synced ? true : { ready: false, message: 'caches are syncing' };
       },
