@@ -13,6 +13,8 @@ const MAY_IMPORT = {
   'src/sandbox': ['crds', 'kube', 'machinery'],
   'src/controllers/coderun': ['crds', 'kube', 'machinery', 'observability', 'sandbox'],
   'src/controllers/pool': ['crds', 'kube', 'machinery', 'observability', 'sandbox'],
+  // The admission webhook runs the CodeRun controller's own checks at creation.
+  'src/webhook': ['crds', 'kube', 'machinery', 'observability', 'sandbox', 'controllers'],
 };
 const SIBLING_CONTROLLERS = { 'src/controllers/coderun': 'pool', 'src/controllers/pool': 'coderun' };
 

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { ApiException, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFromFile } from '../src/kube/kube-config.js';
 import { z } from 'zod';
-import { OperatorProcess } from '../test/support/operator-process.js';
+import { InstalledOperator } from '../test/support/installed-operator.js';
 import { latencyChartSvg, summarizeBurst, type BurstSummary, type RunSample } from './warm-cold-stats.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   log(options.externalOperator ? 'using the operator that is running' : `starting the operator (${options.workers} workers)`);
   const operator = options.externalOperator
     ? undefined
-    : await OperatorProcess.start(kc, { label: 'bench-warm-cold', env: { LOG_LEVEL: 'info', CODERUN_WORKERS: String(options.workers) } });
+    : await InstalledOperator.start(kc, { label: 'bench-warm-cold', env: { LOG_LEVEL: 'info', CODERUN_WORKERS: String(options.workers) } });
   const results: Array<{ burst: number; path: Path; summary: BurstSummary; samples: RunSample[] }> = [];
   try {
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } }).catch(() => undefined);
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     for (const name of Object.values(RUNTIMES)) {
       await custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'runtimes', name }).catch(() => undefined);
     }
-    await operator?.stop();
+    await operator?.release();
   }
   const out = resolve(root, 'bench/results');
   mkdirSync(out, { recursive: true });

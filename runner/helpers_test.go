@@ -157,9 +157,10 @@ func singleTest(argv []string, stdin string, lim limits) map[string]any {
 // The result document, declared here independently of the runner's own types so that a
 // renamed or missing field fails the tests: these names are the contract with the operator.
 type result struct {
-	Compile *compileResult `json:"compile"`
-	Tests   []testResult   `json:"tests"`
-	Error   *string        `json:"error"`
+	Compile        *compileResult `json:"compile"`
+	CheckerCompile *compileResult `json:"checkerCompile"`
+	Tests          []testResult   `json:"tests"`
+	Error          *string        `json:"error"`
 }
 
 type compileResult struct {
@@ -187,6 +188,9 @@ type testResult struct {
 	StdoutTruncated bool    `json:"stdoutTruncated"`
 	StderrTruncated bool    `json:"stderrTruncated"`
 	LimitExceeded   *string `json:"limitExceeded"`
+	// The checker's run on this test (a job with a checker, a program that finished); its
+	// name stays empty.
+	Checker *testResult `json:"checker"`
 }
 
 // invocation is one finished `runner run`.
@@ -235,13 +239,19 @@ func decodeResult(t *testing.T, stdout []byte) result {
 	if res.Tests == nil {
 		t.Fatalf("result.tests must be an array, never null")
 	}
-	if c := res.Compile; c != nil {
-		c.Output = decodeOutput(t, "compile.output", c.Output, c.OutputEncoding)
+	for what, c := range map[string]*compileResult{"compile": res.Compile, "checkerCompile": res.CheckerCompile} {
+		if c != nil {
+			c.Output = decodeOutput(t, what+".output", c.Output, c.OutputEncoding)
+		}
 	}
 	for i := range res.Tests {
 		r := &res.Tests[i]
 		r.Stdout = decodeOutput(t, "stdout of "+r.Name, r.Stdout, r.StdoutEncoding)
 		r.Stderr = decodeOutput(t, "stderr of "+r.Name, r.Stderr, r.StderrEncoding)
+		if c := r.Checker; c != nil {
+			c.Stdout = decodeOutput(t, "checker stdout of "+r.Name, c.Stdout, c.StdoutEncoding)
+			c.Stderr = decodeOutput(t, "checker stderr of "+r.Name, c.Stderr, c.StderrEncoding)
+		}
 	}
 	return res
 }

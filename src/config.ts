@@ -2,6 +2,7 @@
 // wrong value stops the operator with a message naming the variable and what it accepts.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { AdmissionWebhookConfig } from './webhook/admission-webhook.js';
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 const bool = (fallback: boolean) =>
@@ -26,6 +27,14 @@ const env = z.object({
   CODERUN_LEADER_ELECTION_NAMESPACE: z.string().min(1).default('coderun-system'),
   CODERUN_MANAGE_NAMESPACES: bool(true),
   CODERUN_IDENTITY: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  CODERUN_WEBHOOK_PORT: int(0, 65_535, 0),
+  CODERUN_WEBHOOK_SERVICE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'namespace/name of the webhook Service')
+    .default('coderun-system/coderun-webhook'),
+  CODERUN_WEBHOOK_SECRET: z.string().min(1).default('coderun-webhook-tls'),
+  CODERUN_WEBHOOK_CONFIGURATION: z.string().min(1).default('coderun-webhook'),
+  CODERUN_WEBHOOK_MANAGE_CERTIFICATES: bool(true),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -60,6 +69,11 @@ export interface OperatorConfig {
    */
   manageNamespaces: boolean;
   identity: string;
+  /**
+   * The admission webhook, served by every replica; undefined (CODERUN_WEBHOOK_PORT=0, the
+   * default outside the chart) when the operator runs without one.
+   */
+  webhook: AdmissionWebhookConfig | undefined;
   logLevel: string;
 }
 
@@ -85,6 +99,19 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     leaderElectionNamespace: e.CODERUN_LEADER_ELECTION_NAMESPACE,
     manageNamespaces: e.CODERUN_MANAGE_NAMESPACES,
     identity: e.CODERUN_IDENTITY,
+    webhook: e.CODERUN_WEBHOOK_PORT === 0 ? undefined : webhookConfig(e),
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+function webhookConfig(e: z.infer<typeof env>): AdmissionWebhookConfig {
+  const [serviceNamespace = '', serviceName = ''] = e.CODERUN_WEBHOOK_SERVICE.split('/');
+  return {
+    port: e.CODERUN_WEBHOOK_PORT,
+    serviceNamespace,
+    serviceName,
+    secretName: e.CODERUN_WEBHOOK_SECRET,
+    configurationName: e.CODERUN_WEBHOOK_CONFIGURATION,
+    manageCertificates: e.CODERUN_WEBHOOK_MANAGE_CERTIFICATES,
   };
 }

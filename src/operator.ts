@@ -16,6 +16,7 @@ import { createMachineryMetrics } from './observability/machinery-metrics.js';
 import { createRegistry } from './observability/registry.js';
 import { defaultDenyPolicy, sandboxNamespace } from './sandbox/namespace.js';
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './sandbox/pod.js';
+import { createAdmissionWebhook } from './webhook/admission-webhook.js';
 
 export function sandboxConfigOf(config: OperatorConfig): SandboxConfig {
   return {
@@ -40,6 +41,29 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     leaderElection: config.leaderElection ? { namespace: config.leaderElectionNamespace, name: 'coderun-operator', identity: config.identity } : undefined,
   });
 
+  if (config.webhook) {
+    // Every replica serves the webhook, leading or not: admission must not wait for an election,
+    // nor the election for the webhook's first certificate (/readyz says what it waits for).
+    const webhook = createAdmissionWebhook(config.webhook, kubeConfig, registry, logger);
+    let starting: Promise<void> = Promise.resolve();
+    mgr.add(
+      {
+        name: 'admission-webhook',
+        start: async () => {
+          starting = webhook.start().catch((err: unknown) => {
+            logger.fatal({ err }, 'could not start the admission webhook');
+            void mgr.stop();
+          });
+        },
+        stop: async () => {
+          await starting;
+          await webhook.stop();
+        },
+        readiness: () => webhook.readiness(),
+      },
+      { leaderElection: false },
+    );
+  }
   if (config.manageNamespaces) {
     const namespace = sandboxNamespace(config.sandboxNamespace);
     const ensure = () => ensureSandboxNamespace(kubeConfig, namespace, defaultDenyPolicy(config.sandboxNamespace));

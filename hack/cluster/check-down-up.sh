@@ -1,6 +1,7 @@
 #!/bin/bash
 # The end-of-suite check of cluster:down: takes the cluster down, fails on any leftover
-# (verify-clean.sh), brings it up again and proves it works by running a pod to completion.
+# (verify-clean.sh), brings it up again and proves it works by running a pod to completion, then
+# installs coderun again as `npm run up` does, so that `npm test` leaves the installation it found.
 # Prints "N passed, N failed" so test runners can read the result.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -29,5 +30,7 @@ pod_runs_again() {
 check "cluster:down leaves nothing behind" "$HERE/down.sh"
 check "cluster:up works after cluster:down" "$HERE/up.sh"
 check "a pod runs to completion on the new cluster" pod_runs_again
+# What `npm run up` installs, again: the user's installation as it was before `npm test`.
+check "coderun installs on the new cluster (hack/stack/install.sh)" bash "$REPO_ROOT/hack/stack/install.sh"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_VERSION, ConditionsSchema, KeyRefSchema, ObjectMetaSchema, RELATIVE_PATH, matching, objectName } from './common.js';
 import { LimitsSchema } from './limits.js';
+import { MAX_SUBTASKS, SubtaskSchema, TestPointsSchema, scoringIssues } from './scoring.js';
 import { withRules } from './rules.js';
 
 // Inline text is bounded so that the object stays well within etcd's limit and the CEL rules have
@@ -58,6 +59,7 @@ export const TestCaseSchema = withRules(
     stdinFrom: DataRefSchema.optional(),
     expectedStdout: inlineText('a test expectedStdout').optional(),
     expectedStdoutFrom: DataRefSchema.optional(),
+    points: TestPointsSchema.optional(),
   }),
   [
     {
@@ -101,18 +103,30 @@ export const ExtraFileSchema = z.object({
 });
 export type ExtraFile = z.infer<typeof ExtraFileSchema>;
 
+const filesOf = (what: string) =>
+  z
+    .array(ExtraFileSchema)
+    .max(MAX_FILES)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['path'] })
+    .describe(`Extra files written next to the ${what}'s source.`);
+
+/** A problem setter's program the judge runs in the sandbox: a checker (or an interactor). */
+export const JudgeProgramSchema = z.object({
+  runtime: objectName('runtime').describe("Name of a Runtime with the same image as the program's (it runs in the program's sandbox pod)."),
+  source: SourceSchema,
+  files: filesOf('checker'),
+  limits: LimitsSchema.optional().describe("Limits of each of its runs (default: its Runtime's)."),
+});
+export type JudgeProgram = z.infer<typeof JudgeProgramSchema>;
+
 const IMMUTABLE_MESSAGE = 'the spec of a CodeRun is immutable; create a new CodeRun instead of changing this one';
 
 const CodeRunSpecObject = z
   .object({
     runtime: objectName('runtime').describe('Name of a Runtime, e.g. python3.'),
     source: SourceSchema,
-    files: z
-      .array(ExtraFileSchema)
-      .max(MAX_FILES)
-      .optional()
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['path'] })
-      .describe('Extra files written next to the source.'),
+    files: filesOf('program'),
     args: z.array(z.string().max(4096)).max(256).optional().describe('Appended to the Runtime run command.'),
     stdin: inlineText('stdin').optional().describe('Standard input of a run without tests.'),
     tests: z
@@ -122,8 +136,18 @@ const CodeRunSpecObject = z
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
     compare: CompareSchema.optional(),
+    checker: JudgeProgramSchema.optional().describe(
+      "Judges each test's output instead of compare: run with the input, output and expected output files (testlib's order and exit codes).",
+    ),
     limits: LimitsSchema.optional(),
     stopOnFirstFailure: z.boolean().optional().describe('Judge no test after the first one that fails (default false).'),
+    subtasks: z
+      .array(SubtaskSchema)
+      .min(1)
+      .max(MAX_SUBTASKS)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .describe('Groups of tests scored together; every test belongs to one. Judged in this order.'),
     ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Delete the CodeRun this long after it finished.'),
   })
   .superRefine((spec, ctx) => {
@@ -137,6 +161,10 @@ const CodeRunSpecObject = z
       if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `file path "${f.path}" is used twice` });
       paths.add(f.path);
     }
+    for (const [i, f] of (spec.checker?.files ?? []).entries()) {
+      if ((spec.checker?.files ?? []).findIndex((g) => g.path === f.path) !== i) ctx.addIssue({ code: 'custom', path: ['checker', 'files', i, 'path'], message: `file path "${f.path}" is used twice` });
+    }
+    for (const issue of scoringIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export const CodeRunSpecSchema = withRules(
@@ -148,8 +176,27 @@ export const CodeRunSpecSchema = withRules(
       message: 'set stdin or tests, not both; put the input into a test instead',
       path: ['stdin'],
     },
+    {
+      cel: '!(has(self.checker) && has(self.compare))',
+      holds: (spec) => spec.checker === undefined || spec.compare === undefined,
+      message: 'the checker judges the output; remove compare',
+      path: ['compare'],
+    },
+    {
+      cel: '!has(self.checker) || has(self.tests)',
+      holds: (spec) => spec.checker === undefined || spec.tests !== undefined,
+      message: 'a checker judges tests; add tests or remove the checker',
+      path: ['checker'],
+    },
   ],
-  [{ rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE }],
+  [
+    { rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE },
+    // zod: scoringIssues (crds/scoring.ts), with the other rules of subtasks.
+    {
+      rule: '!has(self.subtasks) || !has(self.stopOnFirstFailure) || !self.stopOnFirstFailure',
+      message: 'subtasks already stop at the first failure inside each subtask; remove stopOnFirstFailure',
+    },
+  ],
 );
 export type CodeRunSpec = z.infer<typeof CodeRunSpecSchema>;
 
@@ -195,8 +242,18 @@ export const TestStatusSchema = z.object({
   stderr: z.string().optional(),
   stderrEncoding: outputEncoding('stderr'),
   truncated: z.boolean().optional().describe('stdout or stderr here is shorter than what the program wrote.'),
+  score: z.number().min(0).optional().describe('Points earned (runs with test points).'),
 });
 export type TestStatus = z.infer<typeof TestStatusSchema>;
+
+export const SubtaskStatusSchema = z.object({
+  name: z.string(),
+  verdict: z.enum(TEST_VERDICTS).describe('Accepted when every test passed; else the verdict of its first failed test, or Skipped when a subtask it depends on did not pass.'),
+  score: z.number().min(0),
+  maxScore: z.number().min(0),
+  message: z.string().optional(),
+});
+export type SubtaskStatus = z.infer<typeof SubtaskStatusSchema>;
 
 export const CompileStatusSchema = z.object({
   exitCode: z.number().int().optional(),
@@ -223,6 +280,9 @@ export const CodeRunStatusSchema = z.object({
   cpuTimeMillis: millis.optional().describe('Largest CPU time over the tests.'),
   wallTimeMillis: millis.optional().describe('Largest wall time over the tests.'),
   memoryKiB: z.number().int().min(0).optional().describe('Largest peak memory over the tests.'),
+  score: z.number().min(0).optional().describe('Points earned (runs with points or subtasks).'),
+  maxScore: z.number().min(0).optional().describe('Points a run can earn.'),
+  subtasks: z.array(SubtaskStatusSchema).optional(),
   podName: z.string().optional(),
   attempts: z.number().int().min(0).optional(),
   startedAt: z.string().meta({ format: 'date-time' }).optional(),

@@ -6,6 +6,8 @@ import type { RuntimeSpec } from '../crds/runtime.js';
 export interface ResolvedLimits {
   run: FullLimits;
   compile: FullLimits | undefined;
+  /** The checker's, for a run with one (its run limits per test, its compile step's). */
+  checker?: { run: FullLimits; compile: FullLimits | undefined } | undefined;
 }
 
 export interface LimitViolation {

@@ -117,9 +117,10 @@ export function sandboxContainerSecurityContext(uid: number): V1SecurityContext 
   };
 }
 
-/** The largest memory limit of a run's steps: what its sandbox must hold. */
+/** The largest memory limit of a run's steps (the checker's too): what its sandbox must hold. */
 export function runMemoryMiB(limits: ResolvedLimits): number {
-  return Math.max(limits.run.memoryMiB, limits.compile?.memoryMiB ?? 0);
+  const checker = limits.checker;
+  return Math.max(limits.run.memoryMiB, limits.compile?.memoryMiB ?? 0, checker?.run.memoryMiB ?? 0, checker?.compile?.memoryMiB ?? 0);
 }
 
 /**
@@ -128,7 +129,9 @@ export function runMemoryMiB(limits: ResolvedLimits): number {
  * returns more is cut off as a failure of the sandbox.
  */
 export function maxResultBytes(limits: ResolvedLimits, testCount: number): number {
-  const outputs = 2 * testCount * limits.run.outputBytes + (limits.compile?.outputBytes ?? 0);
+  const checker = limits.checker;
+  const perTest = limits.run.outputBytes + (checker?.run.outputBytes ?? 0);
+  const outputs = 2 * testCount * perTest + (limits.compile?.outputBytes ?? 0) + (checker?.compile?.outputBytes ?? 0);
   return Math.ceil((outputs * 4) / 3) + testCount * 1024 + 64 * 1024;
 }
 
@@ -147,9 +150,11 @@ export function sandboxResources(memoryMiB: number, config: SandboxConfig): V1Re
   };
 }
 
-/** Backstop deadline of a cold pod: compile and every test at their wall limit, plus the margin. */
+/** Backstop deadline of a cold pod: compile and every test (with its check) at their wall limit, plus the margin. */
 export function coldRunDeadlineSeconds(limits: ResolvedLimits, testCount: number, config: SandboxConfig): number {
-  const wallMillis = (limits.compile?.wallTimeMillis ?? 0) + testCount * limits.run.wallTimeMillis;
+  const checker = limits.checker;
+  const compileMillis = (limits.compile?.wallTimeMillis ?? 0) + (checker?.compile?.wallTimeMillis ?? 0);
+  const wallMillis = compileMillis + testCount * (limits.run.wallTimeMillis + (checker?.run.wallTimeMillis ?? 0));
   return Math.ceil(wallMillis / 1000) + config.deadlineMarginSeconds;
 }
 

@@ -15,15 +15,26 @@ export const JobFileSchema = z.object({
 });
 export type JobFile = z.infer<typeof JobFileSchema>;
 
-export const JobDocumentSchema = z.object({
+const StepSchema = z.object({ command: z.array(z.string()).min(1) });
+const EnvSchema = z.array(z.object({ name: z.string(), value: z.string() }));
+
+/** A program the runner compiles and runs: the submission, or the checker. */
+export const JobProgramSchema = z.object({
   files: z.array(JobFileSchema),
-  compile: z.object({ command: z.array(z.string()).min(1) }).optional(),
-  run: z.object({ command: z.array(z.string()).min(1) }),
-  tests: z.array(z.object({ name: z.string(), stdin: z.string() })).min(1),
+  compile: StepSchema.optional(),
+  run: StepSchema,
   limits: FullLimitsSchema,
   compileLimits: FullLimitsSchema.optional(),
   /** The Runtime's env, on top of the runner's fixed set (runner/PROTOCOL.md). */
-  env: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+  env: EnvSchema.optional(),
+});
+export type JobProgram = z.infer<typeof JobProgramSchema>;
+
+export const JobDocumentSchema = JobProgramSchema.extend({
+  /** answer: the expected output, given to the checker only (jobs with a checker). */
+  tests: z.array(z.object({ name: z.string(), stdin: z.string(), answer: z.string().optional() })).min(1),
+  /** Compiled once in a directory of its own, run after each test that finished. */
+  checker: JobProgramSchema.optional(),
 });
 export type JobDocument = z.infer<typeof JobDocumentSchema>;
 
@@ -69,31 +80,44 @@ export const CompileResultSchema = z
   });
 export type CompileResult = z.infer<typeof CompileResultSchema>;
 
+const RunFields = {
+  exitCode: z.number().int().nullable(),
+  signal: z.number().int().nullable(),
+  cpuTimeMillis: measured,
+  wallTimeMillis: measured,
+  memoryKiB: measured,
+  stdout: z.string(),
+  stdoutEncoding: EncodingSchema,
+  stderr: z.string(),
+  stderrEncoding: EncodingSchema,
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  limitExceeded: z.enum(LIMIT_KINDS).nullable(),
+};
+
+type EncodedOutputs = { stdout: string; stdoutEncoding: Encoding; stderr: string; stderrEncoding: Encoding };
+type Decoded<T extends EncodedOutputs> = Omit<T, keyof EncodedOutputs> & { stdout: Buffer; stderr: Buffer };
+
+/** One run of a program, its outputs decoded to bytes. */
+function decodeRun<T extends EncodedOutputs>(run: T, ctx: z.RefinementCtx): Decoded<T> {
+  const { stdout: stdoutText, stdoutEncoding, stderr: stderrText, stderrEncoding, ...rest } = run;
+  const stdout = decodeOutput(stdoutText, stdoutEncoding, 'stdout', ctx);
+  const stderr = decodeOutput(stderrText, stderrEncoding, 'stderr', ctx);
+  return stdout === undefined || stderr === undefined ? z.NEVER : { ...rest, stdout, stderr };
+}
+
+/** The checker's run on a test. */
+export const CheckerRunSchema = z.object(RunFields).transform(decodeRun);
+export type CheckerRun = z.infer<typeof CheckerRunSchema>;
+
 export const TestResultSchema = z
-  .object({
-    name: z.string(),
-    exitCode: z.number().int().nullable(),
-    signal: z.number().int().nullable(),
-    cpuTimeMillis: measured,
-    wallTimeMillis: measured,
-    memoryKiB: measured,
-    stdout: z.string(),
-    stdoutEncoding: EncodingSchema,
-    stderr: z.string(),
-    stderrEncoding: EncodingSchema,
-    stdoutTruncated: z.boolean(),
-    stderrTruncated: z.boolean(),
-    limitExceeded: z.enum(LIMIT_KINDS).nullable(),
-  })
-  .transform(({ stdoutEncoding, stderrEncoding, ...test }, ctx) => {
-    const stdout = decodeOutput(test.stdout, stdoutEncoding, 'stdout', ctx);
-    const stderr = decodeOutput(test.stderr, stderrEncoding, 'stderr', ctx);
-    return stdout === undefined || stderr === undefined ? z.NEVER : { ...test, stdout, stderr };
-  });
+  .object({ name: z.string(), ...RunFields, checker: CheckerRunSchema.optional() })
+  .transform(decodeRun);
 export type TestResult = z.infer<typeof TestResultSchema>;
 
 export const ResultDocumentSchema = z.object({
   compile: CompileResultSchema.nullable(),
+  checkerCompile: CompileResultSchema.optional(),
   tests: z.array(TestResultSchema),
   error: z.string().nullable(),
 });

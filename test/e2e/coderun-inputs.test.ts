@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess } from '../support/operator-process.js';
+import { InstalledOperator } from '../support/installed-operator.js';
 
 // Inputs a judge backend sends: a 5 MiB test input through a ConfigMap reference (gzip-compressed
 // binaryData: a ConfigMap holds at most 1 MiB), and bad input, which must end the run at once
@@ -41,7 +41,7 @@ const CHECKSUM_PROGRAM = [
 describe('CodeRun inputs on the local cluster', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-inputs');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   const input = bigInput();
   const expected = `${input.length} ${input.filter((b) => b === 0x0a).length} ${createHash('sha256').update(input).digest('hex')}\n`;
   let results = new Map<string, ObservedCodeRun>();
@@ -59,7 +59,7 @@ describe('CodeRun inputs on the local cluster', () => {
   };
 
   beforeAll(async () => {
-    operator = await OperatorProcess.start(kc, { label: 'inputs' });
+    operator = await InstalledOperator.start(kc, { label: 'inputs' });
     await ns.create();
     const gz = gzipSync(input, { level: 9 });
     expect(gz.length).toBeLessThan(1024 * 1024);

@@ -1,7 +1,7 @@
 import { eventually } from '../support/eventually.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, copyRuntime, isTerminal, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, counterSum, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, counterSum, ensureInstalled } from '../support/installed-operator.js';
 import { VERDICTS, type CodeRunSpec, type CodeRunStatus, type Verdict } from '../../src/crds/coderun.js';
 
 // The operator is killed (SIGKILL: no clean up, its Lease left to expire) in the middle of a burst
@@ -44,8 +44,8 @@ const TERMINAL_REASONS = new Set<string>([...VERDICTS, 'Invalid']);
 describe('the operator killed in the middle of a burst of runs', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-restart');
-  let first: OperatorProcess | undefined;
-  let second: OperatorProcess | undefined;
+  let first: InstalledOperator | undefined;
+  let second: InstalledOperator | undefined;
   /** Each run's status as first seen terminal, to check that it is never rewritten. */
   const firstTerminal = new Map<string, CodeRunStatus>();
   const record = (runs: ObservedCodeRun[]) => {
@@ -61,10 +61,10 @@ describe('the operator killed in the middle of a burst of runs', () => {
   beforeAll(async () => {
     // The copies exist before the operator starts: its first list has them, so no run can meet a
     // cache that has not seen its Runtime yet.
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     runtimes = await Promise.all(Object.entries(RUNTIME).map(([from, to]) => copyRuntime(kc, from, to)));
     // One worker: a slow operator, so that most of the burst is still in flight at the kill.
-    first = await OperatorProcess.start(kc, { label: 'restart-1', env: { CODERUN_WORKERS: '1' } });
+    first = await InstalledOperator.start(kc, { label: 'restart-1', env: { CODERUN_WORKERS: '1' } });
     await ns.create();
     await Promise.all(names.map((name, i) => ns.submit(name, runOf(i).spec)));
 
@@ -87,7 +87,7 @@ describe('the operator killed in the middle of a burst of runs', () => {
     runningAtKill = runs.filter((r) => r.status.phase === 'Running').length;
     notStartedAtKill = runs.filter((r) => r.status.phase === undefined || r.status.phase === 'Pending').length;
 
-    second = await OperatorProcess.start(kc, { label: 'restart-2' });
+    second = await InstalledOperator.start(kc, { label: 'restart-2' });
     await ns.waitForTerminal(names, 300_000, (runs) => {
       second?.assertRunning();
       record(runs);
@@ -103,7 +103,7 @@ describe('the operator killed in the middle of a burst of runs', () => {
       await Promise.all(runtimes.map((r) => r.delete()));
     } finally {
       await first?.kill();
-      await second?.stop();
+      await second?.release();
     }
   }, 90_000);
 

@@ -2,7 +2,7 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { eventually } from '../support/eventually.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, SANDBOX_NAMESPACE, nodeAddress, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess } from '../support/operator-process.js';
+import { InstalledOperator } from '../support/installed-operator.js';
 
 // The sandbox as a hostile program meets it: no network even to the node it runs on, no service
 // account token, a read-only root filesystem; and a run deleted while it runs takes its pod with
@@ -65,7 +65,7 @@ describe('the CodeRun sandbox on the local cluster', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-sandbox');
   const node = nodeAddress();
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let listener: Server | undefined;
   let port = 0;
   let connectionsSeen = 0;
@@ -80,7 +80,7 @@ describe('the CodeRun sandbox on the local cluster', () => {
     const address = listener.address();
     port = typeof address === 'object' && address ? address.port : 0;
 
-    operator = await OperatorProcess.start(kc, { label: 'sandbox' });
+    operator = await InstalledOperator.start(kc, { label: 'sandbox' });
     await ns.create();
     const stdin = `${node} ${port}\n`;
     const runs = {

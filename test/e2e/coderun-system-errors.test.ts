@@ -1,7 +1,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess } from '../support/operator-process.js';
+import { InstalledOperator } from '../support/installed-operator.js';
 
 // When the sandbox itself cannot work, the run ends in SystemError (never blamed on the program)
 // with a message naming the cause, within a bounded time: an image that is not there, a pod that
@@ -20,12 +20,12 @@ describe('sandbox failures end in SystemError, naming the cause', () => {
   const kc = testKubeConfig();
   const custom = kc.makeApiClient(CustomObjectsApi);
   const ns = new CodeRunTestNamespace(kc, 'e2e-system-errors');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let results = new Map<string, ObservedCodeRun>();
   const elapsedSeconds = new Map<string, number>();
 
   beforeAll(async () => {
-    operator = await OperatorProcess.start(kc, { label: 'system-errors', env: { CODERUN_POD_START_TIMEOUT_SECONDS: String(POD_START_TIMEOUT_SECONDS) } });
+    operator = await InstalledOperator.start(kc, { label: 'system-errors', env: { CODERUN_POD_START_TIMEOUT_SECONDS: String(POD_START_TIMEOUT_SECONDS) } });
     for (const [name, spec] of Object.entries(runtimes)) {
       await custom.deleteClusterCustomObject({ group: 'coderun.dev', version: 'v1alpha1', plural: 'runtimes', name }).catch(() => undefined);
       await custom.createClusterCustomObject({ group: 'coderun.dev', version: 'v1alpha1', plural: 'runtimes', body: { apiVersion: 'coderun.dev/v1alpha1', kind: 'Runtime', metadata: { name }, spec } });

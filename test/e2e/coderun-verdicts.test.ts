@@ -1,6 +1,6 @@
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess } from '../support/operator-process.js';
+import { InstalledOperator } from '../support/installed-operator.js';
 import type { CodeRunSpec } from '../../src/crds/coderun.js';
 
 // Every verdict of the table, each reached by a real program in a real sandbox pod for the right
@@ -96,11 +96,11 @@ const runs: Record<string, CodeRunSpec> = {
 describe('CodeRun verdicts on the local cluster', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-verdicts');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let results = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
-    operator = await OperatorProcess.start(kc, { label: 'verdicts' });
+    operator = await InstalledOperator.start(kc, { label: 'verdicts' });
     await ns.create();
     await Promise.all(Object.entries(runs).map(([name, spec]) => ns.submit(name, spec)));
     results = await ns.waitForTerminal(Object.keys(runs), 240_000, () => operator?.assertRunning());

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { Verdict } from '../../src/crds/coderun.js';
 
 // `kubectl apply -f coderun.yaml` works, as the project promises its users: every file in
@@ -11,23 +11,26 @@ import type { Verdict } from '../../src/crds/coderun.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
-const EXAMPLES: Record<string, { name: string; verdict: Verdict }> = {
+const EXAMPLES: Record<string, { name: string; verdict: Verdict; score?: number }> = {
   'accepted-python.yaml': { name: 'sum-python', verdict: 'Accepted' },
   'wrong-answer-python.yaml': { name: 'sum-wrong', verdict: 'WrongAnswer' },
   'compilation-error-cpp.yaml': { name: 'sum-cpp-broken', verdict: 'CompilationError' },
   'time-limit-exceeded-c.yaml': { name: 'spin-c', verdict: 'TimeLimitExceeded' },
+  'checker-permutation-python.yaml': { name: 'permutation-checker', verdict: 'Accepted' },
+  'checker-partial-points-python.yaml': { name: 'partial-points', verdict: 'WrongAnswer', score: 75 },
+  'subtasks-python.yaml': { name: 'triangle-subtasks', verdict: 'WrongAnswer', score: 40 },
 };
 
 describe('the examples, submitted with kubectl apply', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-examples');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let results = new Map<string, ObservedCodeRun>();
   const kubectl = (...args: string[]): string => execFileSync(KUBECTL, ['--kubeconfig', join(ROOT, '.cluster/kubeconfig'), '-n', ns.name, ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
-    operator = await OperatorProcess.start(kc, { label: 'examples' });
+    await ensureInstalled(kc);
+    operator = await InstalledOperator.start(kc, { label: 'examples' });
     await ns.create();
     for (const file of Object.keys(EXAMPLES)) kubectl('apply', '-f', join(ROOT, 'examples', file));
     results = await ns.waitForTerminal(Object.values(EXAMPLES).map((e) => e.name), 180_000, () => operator?.assertRunning());
@@ -37,8 +40,10 @@ describe('the examples, submitted with kubectl apply', () => {
     await tearDown(ns, operator);
   }, 120_000);
 
-  it.each(Object.entries(EXAMPLES))('%s gets the verdict its comment names', (_file, example) => {
-    expect(terminalRun(results, example.name).status.verdict).toBe(example.verdict);
+  it.each(Object.entries(EXAMPLES))('%s gets the verdict (and score) its comment names', (_file, example) => {
+    const { status } = terminalRun(results, example.name);
+    expect(status.verdict).toBe(example.verdict);
+    expect(status.score).toBe(example.score);
   });
 
   it('applying a file again changes nothing: the run keeps its verdict', async () => {

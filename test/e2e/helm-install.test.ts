@@ -9,7 +9,8 @@
 // its own, and the test holds that Lease itself: both replicas stand by (Ready, reconciling
 // nothing), and never act on the runs and Runtimes of the other suites.
 import { CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, V1MicroTime, type V1PodTemplateSpec } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -18,7 +19,7 @@ import { SandboxApi } from '../../src/kube/sandbox-api.js';
 import { eventually } from '../support/eventually.js';
 import { CHART, Helm, HELM_BUILD_TIMEOUT_MS, ROOT, type Manifest } from '../support/helm.js';
 import { testKubeConfig } from '../support/kube-config.js';
-import { installCodeRunResources } from '../support/operator-process.js';
+import { installCrds } from '../support/installed-operator.js';
 import { ClusterTestNamespace, isRunning, localContainer, TESTBOX_IMAGE } from './cluster-support.js';
 
 const KUBECTL = join(ROOT, '.cluster/bin/kubectl');
@@ -34,6 +35,12 @@ function kubectl(args: string[], input?: string): string {
   } catch (err) {
     throw new Error(`kubectl ${args.join(' ')} failed:\n${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
+}
+
+/** kubectl that may fail: its exit status and both outputs. */
+function kubectlResult(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(KUBECTL, args, { encoding: 'utf8', input, timeout: 60_000, env: process.env });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** `kubectl auth can-i --list` as rows "RESOURCE NON-RESOURCE-URLS RESOURCE-NAMES VERBS". */
@@ -75,7 +82,7 @@ describe('the Helm chart on the local cluster', () => {
   beforeAll(async () => {
     helm = Helm.build();
     execFileSync('bash', [join(ROOT, 'hack/images/build-operator-image.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
-    await installCodeRunResources(kc);
+    await installCrds(kc);
     await releaseNamespace.create();
     // The operator pods are admitted (or refused) as in any restricted namespace.
     await core.patchNamespace({ name: release, body: { metadata: { labels: RESTRICTED } } }, mergePatch);
@@ -94,7 +101,7 @@ describe('the Helm chart on the local cluster', () => {
     try {
       const rendered = helm.run(['template', release, CHART, '--namespace', release, '--include-crds', '--set', `sandbox.namespace=${dry.name}`]);
       const out = kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], rendered);
-      for (const kind of ['customresourcedefinition', 'namespace', 'networkpolicy', 'serviceaccount', 'clusterrole', 'clusterrolebinding', 'role', 'rolebinding', 'service', 'deployment', 'poddisruptionbudget', 'runtime']) {
+      for (const kind of ['customresourcedefinition', 'namespace', 'networkpolicy', 'serviceaccount', 'clusterrole', 'clusterrolebinding', 'role', 'rolebinding', 'service', 'deployment', 'poddisruptionbudget', 'validatingwebhookconfiguration', 'runtime']) {
         expect(out).toMatch(new RegExp(`^${kind}[./]`, 'm'));
       }
     } finally {
@@ -109,7 +116,7 @@ describe('the Helm chart on the local cluster', () => {
       body: { metadata: { name: LEASE }, spec: { holderIdentity: TEST_HOLDER, leaseDurationSeconds: 3600, acquireTime: now, renewTime: now } },
     });
     try {
-      // --skip-crds: the CRDs are the suites' (installCodeRunResources applied deploy/crds, equal to the
+      // --skip-crds: the CRDs are the suites' (installCrds applied deploy/crds, equal to the
       // chart's crds/ by src/crds/crd-directories.test.ts); Helm 4 would server-side apply them
       // again, as a second field manager.
       helm.run(['install', release, CHART, '--namespace', release, '--skip-crds', ...values, '--wait', '--timeout', '3m'], 200_000);
@@ -144,9 +151,111 @@ describe('the Helm chart on the local cluster', () => {
     expect(sandbox.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   }, 240_000);
 
+  test('the webhook: every replica serves it with the certificate the operator issued, and the caBundle trusts its CA', async () => {
+    const name = `${release}-webhook`;
+    let caBundle = '';
+    await eventually(
+      `the caBundle of ${name} to be set`,
+      () => {
+        caBundle = kubectl(['get', 'validatingwebhookconfiguration', name, '-o', 'jsonpath={.webhooks[*].clientConfig.caBundle}']).trim();
+        return caBundle !== '';
+      },
+      60_000,
+      { intervalMs: 500 },
+    );
+    const secret = await core.readNamespacedSecret({ namespace: release, name: `${name}-tls` });
+    expect(secret.type).toBe('kubernetes.io/tls');
+    expect(Object.keys(secret.data ?? {}).sort()).toEqual(['ca-bundle.crt', 'ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+    // Deleted with its webhook configuration (helm uninstall), by the garbage collector.
+    expect(secret.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual([`ValidatingWebhookConfiguration/${name}`]);
+    for (const bundle of caBundle.split(' ')) expect(bundle).toBe(secret.data?.['ca-bundle.crt']);
+    const serving = new X509Certificate(Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64'));
+    expect(serving.checkHost(`${name}.${release}.svc`)).toBe(`${name}.${release}.svc`);
+    expect(serving.verify(new X509Certificate(Buffer.from(secret.data?.['ca.crt'] ?? '', 'base64')).publicKey)).toBe(true);
+  }, 90_000);
+
+  describe('admission of CodeRuns', () => {
+    const course = new ClusterTestNamespace(kc, 'course');
+    const student = 'student-1';
+    const asStudent = (args: string[], input?: string) => kubectlResult([...args, '--as', student, '--namespace', course.name], input);
+    const coderun = (name: string, spec: Record<string, unknown>) =>
+      JSON.stringify({ apiVersion: 'coderun.dev/v1alpha1', kind: 'CodeRun', metadata: { name }, spec: { runtime: testRuntime, ...spec } });
+
+    beforeAll(async () => {
+      await course.create();
+      const rbac = [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'submitter' }, rules: [{ apiGroups: ['coderun.dev'], resources: ['coderuns'], verbs: ['create', 'get'] }] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'submitter' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'submitter' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: student }],
+        },
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'grader-key' }, stringData: { key: 'the grader key' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hidden-tests' }, data: { expected: 'the hidden answer' } },
+      ];
+      kubectl(['apply', '--namespace', course.name, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }));
+    }, 60_000);
+    afterAll(() => course.delete(120_000), 150_000);
+
+    test('the student may create CodeRuns but not read the Secret', () => {
+      expect(asStudent(['auth', 'can-i', 'create', 'coderuns.coderun.dev']).stdout.trim()).toBe('yes');
+      expect(asStudent(['auth', 'can-i', 'get', 'secrets']).stdout.trim()).toBe('no');
+      expect(asStudent(['auth', 'can-i', 'get', 'configmaps']).stdout.trim()).toBe('no');
+    });
+
+    test.each<[string, Record<string, unknown>, string]>([
+      [
+        'a test reading a Secret the student may not read',
+        { source: { inline: 'print(input())' }, tests: [{ name: 'leak', stdinFrom: { secretKeyRef: { name: 'grader-key', key: 'key' } } }] },
+        'spec.tests[0].stdinFrom.secretKeyRef: user "student-1" may not get secrets "grader-key" in namespace',
+      ],
+      [
+        'a source from a ConfigMap the student may not read',
+        { source: { configMapKeyRef: { name: 'hidden-tests', key: 'expected' } } },
+        'spec.source.configMapKeyRef: user "student-1" may not get configmaps "hidden-tests" in namespace',
+      ],
+      [
+        "a checker whose source is the Secret",
+        { source: { inline: 'print(1)' }, tests: [{ name: 't', stdin: '' }], checker: { runtime: testRuntime, source: { secretKeyRef: { name: 'grader-key', key: 'key' } } } },
+        'spec.checker.source.secretKeyRef: user "student-1" may not get secrets "grader-key" in namespace',
+      ],
+      ['an unknown Runtime', { runtime: 'cobol', source: { inline: 'x' } }, 'spec.runtime: there is no Runtime named "cobol"'],
+      ['a limit above the Runtime maximum', { source: { inline: 'x' }, limits: { memoryMiB: 4096 } }, 'spec.limits.memoryMiB 4096 exceeds the Runtime'],
+    ])('refused at admission with the reason in the kubectl error: %s', (_name, spec, message) => {
+      const result = asStudent(['create', '-f', '-'], coderun('refused', spec));
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('admission webhook "coderuns.coderun.dev" denied the request');
+      expect(result.stderr).toContain(message);
+      // Nothing was stored.
+      expect(kubectlResult(['get', 'coderun', 'refused', '--namespace', course.name]).stderr).toContain('NotFound');
+    });
+
+    test('an inline CodeRun of the student is admitted', () => {
+      const result = asStudent(['create', '-f', '-'], coderun('inline', { source: { inline: 'print(1)' } }));
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trim()).toBe('coderun.coderun.dev/inline created');
+    });
+
+    test('with no replica serving the webhook, creation fails with the API server error and nothing is stored (failurePolicy Fail)', async () => {
+      kubectl(['scale', 'deployment', operator, '--namespace', release, '--replicas', '0']);
+      try {
+        await eventually('no operator pod', async () => (await core.listNamespacedPod({ namespace: release, labelSelector: `app.kubernetes.io/component=operator` })).items.length === 0, 90_000, { intervalMs: 500 });
+        const result = kubectlResult(['create', '--namespace', course.name, '-f', '-'], coderun('unchecked', { source: { inline: 'print(1)' } }));
+        expect(result.status).not.toBe(0);
+        expect(result.stderr).toContain('failed calling webhook "coderuns.coderun.dev"');
+        expect(kubectlResult(['get', 'coderun', 'unchecked', '--namespace', course.name]).stderr).toContain('NotFound');
+      } finally {
+        kubectl(['scale', 'deployment', operator, '--namespace', release, '--replicas', '2']);
+        kubectl(['rollout', 'status', 'deployment', operator, '--namespace', release, '--timeout', '120s']);
+      }
+    }, 240_000);
+  });
+
   test('every pod the chart makes is admitted under Pod Security restricted (pods created with dryRun)', async () => {
     const templates = podTemplates(helm.template(release, release, values));
-    expect(templates.map((t) => t.owner)).toEqual([`Deployment/${operator}`]);
+    expect(templates.map((t) => t.owner).sort()).toEqual([`Deployment/${operator}`, `Job/${operator}-uninstall`]);
     for (const { owner, template } of templates) {
       const name = `psa-check-${owner.split('/')[1]}`.slice(0, 63);
       // The restricted namespace refuses a pod that is not locked down with a 403 naming each violation.
@@ -187,7 +296,9 @@ describe('the Helm chart on the local cluster', () => {
   }, 90_000);
 
   test("the operator's ServiceAccount holds exactly the rights listed in helm-operator-rights.yaml", () => {
-    const expected = parse(readFileSync(join(import.meta.dirname, 'helm-operator-rights.yaml'), 'utf8')) as Record<string, string[]>;
+    // RELEASE stands for the release's name, which names the webhook's objects.
+    const listed = readFileSync(join(import.meta.dirname, 'helm-operator-rights.yaml'), 'utf8').replaceAll('RELEASE', release);
+    const expected = parse(listed) as Record<string, string[]>;
     // Beyond what every ServiceAccount may do (the namespace's default one), in a namespace of
     // judges, the release's namespace and the sandbox namespace.
     const granted = (namespace: string) => {
@@ -215,7 +326,9 @@ describe('the Helm chart on the local cluster', () => {
     );
     // Helm's own record of the release, and the cluster-wide objects by name.
     expect((await core.listNamespacedSecret({ namespace: release, labelSelector: `owner=helm,name=${release}` })).items).toEqual([]);
-    const named = [`namespace/${sandboxNamespace}`, `clusterrole/${operator}`, `clusterrolebinding/${operator}`, `runtime/${testRuntime}`];
+    const named = [`namespace/${sandboxNamespace}`, `clusterrole/${operator}`, `clusterrolebinding/${operator}`, `runtime/${testRuntime}`, `validatingwebhookconfiguration/${release}-webhook`];
     expect(kubectl(['get', ...named, '--ignore-not-found', '-o', 'name']).trim()).toBe('');
+    // The Secret the operator issued goes with the webhook configuration it is owned by.
+    await eventually(`the Secret ${release}-webhook-tls to be deleted`, async () => (await core.listNamespacedSecret({ namespace: release, fieldSelector: `metadata.name=${release}-webhook-tls` })).items.length === 0, 60_000, { intervalMs: 1000 });
   }, 240_000);
 });

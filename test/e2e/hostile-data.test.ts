@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import {
   CANARY_PYTHON,
   HOSTILE_OPERATOR_ENV,
@@ -94,15 +94,15 @@ describe("a test cannot see other tests' data, memory outside RSS is still memor
   const ns = new CodeRunTestNamespace(kc, 'e2e-hostile-data');
   const c = new PathRuntimes(kc, 'c', suffix);
   const python = new PathRuntimes(kc, 'python3', suffix);
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let lease: LeaseSeen | undefined;
   let results = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     await c.create(3);
     await python.create(3);
-    operator = await OperatorProcess.start(kc, { label: 'hostile-data', env: HOSTILE_OPERATOR_ENV });
+    operator = await InstalledOperator.start(kc, { label: 'hostile-data', env: HOSTILE_OPERATOR_ENV });
     lease = await readLease(kc);
     await ns.create();
     const runs: Array<[string, Record<string, unknown>]> = PATHS.flatMap((path) => [
@@ -204,6 +204,6 @@ describe("a test cannot see other tests' data, memory outside RSS is still memor
     expect(lease?.holder).toMatch(/^e2e-hostile-data-/);
     expect(await readLease(kc)).toEqual(lease);
     if (!operator) throw new Error('no operator');
-    expect(leaseLossesInLog(operator)).toEqual([]);
+    expect(await leaseLossesInLog(operator)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { Verdict } from '../../src/crds/coderun.js';
 import {
   CANARY_PYTHON,
@@ -189,7 +189,7 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
   const python = new PathRuntimes(kc, 'python3', suffix);
   const c = new PathRuntimes(kc, 'c', suffix);
   const runtimeOf = (k: Case, path: RunPath): string => (k.language === 'c' ? c : python).name(path);
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   let lease: LeaseSeen | undefined;
   let probe: { longestMs: number; failures: string[] } | undefined;
   let results = new Map<string, ObservedCodeRun>();
@@ -197,10 +197,10 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
   let afterResults = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     await python.create(4, { outputBytes: 64 * MiB });
     await c.create(1);
-    operator = await OperatorProcess.start(kc, { label: 'hostile-operator', env: HOSTILE_OPERATOR_ENV });
+    operator = await InstalledOperator.start(kc, { label: 'hostile-operator', env: HOSTILE_OPERATOR_ENV });
     lease = await readLease(kc);
     await ns.create();
     for (const [name, bytes] of Object.entries(CONFIG_MAPS)) {
@@ -321,7 +321,7 @@ describe('hostile output cannot stop the operator, blow up the result or fool th
     expect(lease?.holder).toMatch(/^e2e-hostile-operator-/);
     expect(now).toEqual(lease);
     if (!operator) throw new Error('no operator');
-    expect(leaseLossesInLog(operator)).toEqual([]);
+    expect(await leaseLossesInLog(operator)).toEqual([]);
     expect(probe?.failures).toEqual([]);
     // The Lease is renewed every 2 s and lost after 10 s without renewal: judging must never
     // hold the event loop anywhere near that.

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Limits } from '../../src/crds/limits.js';
 import { GROUP, VERSION } from '../../src/crds/common.js';
 import type { CodeRunTestNamespace, ObservedCodeRun } from '../support/coderun-e2e.js';
-import type { OperatorProcess } from '../support/operator-process.js';
+import type { InstalledOperator } from '../support/installed-operator.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS } from './warm-support.js';
 import type { RunPath } from '../../src/crds/coderun.js';
 
@@ -76,8 +76,8 @@ export async function readLease(kc: KubeConfig): Promise<LeaseSeen> {
 }
 
 /** Lines of the operator's log whose msg says it lost or gave up its lease. */
-export function leaseLossesInLog(operator: OperatorProcess): string[] {
-  return readFileSync(operator.logPath, 'utf8')
+export async function leaseLossesInLog(operator: InstalledOperator): Promise<string[]> {
+  return (await operator.logText())
     .split('\n')
     .filter((line) => line.includes('"msg":"leadership lost"') || line.includes('leadership lost; exiting'));
 }
@@ -93,7 +93,7 @@ export class ResponsivenessProbe {
   private stopped = false;
   private readonly loop: Promise<void>;
 
-  constructor(private readonly operator: OperatorProcess) {
+  constructor(private readonly operator: InstalledOperator) {
     this.loop = this.run();
   }
 
@@ -130,7 +130,7 @@ export async function waitAndTime(
   ns: CodeRunTestNamespace,
   names: string[],
   timeoutMs: number,
-  operator: OperatorProcess | undefined,
+  operator: InstalledOperator | undefined,
 ): Promise<{ results: Map<string, ObservedCodeRun>; seenAt: Map<string, number> }> {
   const seenAt = new Map<string, number>();
   const results = await ns.waitForTerminal(names, timeoutMs, (runs) => {

@@ -1,7 +1,7 @@
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { eventually } from '../support/eventually.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { CodeRunSpec, Verdict } from '../../src/crds/coderun.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS, verdictEssentials } from './warm-support.js';
 
@@ -124,14 +124,14 @@ const COLD_BATCH = 15;
 describe('the warm path under a realistic load: same verdicts as cold', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-load');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   const pools = (Object.keys(POOLS) as Language[]).map((language) => ({ language, runtime: new PoolRuntime(kc, warmRuntime(language)) }));
   const results = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     for (const { language, runtime } of pools) await runtime.createFrom(language, { replicas: POOLS[language], resources: SMALL_POOL_REQUESTS });
-    operator = await OperatorProcess.start(kc, { label: 'warm-load' });
+    operator = await InstalledOperator.start(kc, { label: 'warm-load' });
     await ns.create();
     await eventually(
       'every pool to be full, ready and idle',

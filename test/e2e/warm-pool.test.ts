@@ -2,7 +2,7 @@ import { eventually } from '../support/eventually.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown } from '../support/coderun-e2e.js';
 import { PodExec } from '../../src/kube/pod-exec.js';
-import { OperatorProcess, counterSum, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, counterSum, ensureInstalled } from '../support/installed-operator.js';
 import { DEFAULT_SANDBOX_CONFIG, sandboxResources } from '../../src/sandbox/pod.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS, isReady, uidOf } from './warm-support.js';
 
@@ -19,13 +19,13 @@ describe('a Runtime with a warm pool', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-pool');
   const runtime = new PoolRuntime(kc, `e2e-pool-${suffix}`);
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   const readyIdle = async () => (await runtime.pods()).filter((p) => p.metadata?.labels?.[STATE] === 'idle' && isReady(p));
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     await runtime.createFrom('python3', { replicas: 2 });
-    operator = await OperatorProcess.start(kc, { label: 'warm-pool' });
+    operator = await InstalledOperator.start(kc, { label: 'warm-pool' });
     await ns.create();
   }, 120_000);
 
@@ -104,7 +104,7 @@ describe('a Runtime with a warm pool', () => {
     }, 30_000);
     await operator!.stop();
     await eventually('no waiting runner left once the operator is gone', async () => (await Promise.all((await idleNames()).map(waitingRunners))).every((n) => n === 0), 30_000);
-    operator = await OperatorProcess.start(kc, { label: 'warm-pool' });
+    operator = await InstalledOperator.start(kc, { label: 'warm-pool' });
     await eventually('a waiting runner again in each idle pod', async () => (await Promise.all((await idleNames()).map(waitingRunners))).every((n) => n === 1), 30_000);
   }, 120_000);
 

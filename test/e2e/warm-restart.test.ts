@@ -1,7 +1,7 @@
 import { eventually } from '../support/eventually.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, isTerminal, tearDown, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { CodeRunStatus } from '../../src/crds/coderun.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS } from './warm-support.js';
 
@@ -18,8 +18,8 @@ describe('the operator killed during warm runs', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-restart');
   const runtime = new PoolRuntime(kc, `e2e-warm-restart-${suffix}`);
-  let first: OperatorProcess | undefined;
-  let second: OperatorProcess | undefined;
+  let first: InstalledOperator | undefined;
+  let second: InstalledOperator | undefined;
   const firstTerminal = new Map<string, CodeRunStatus>();
   const record = (runs: ObservedCodeRun[]) => {
     for (const run of runs) if (isTerminal(run.status) && !firstTerminal.has(run.name)) firstTerminal.set(run.name, structuredClone(run.status));
@@ -29,10 +29,10 @@ describe('the operator killed during warm runs', () => {
   let final = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     await runtime.createFrom('python3', { replicas: RUNS, resources: SMALL_POOL_REQUESTS });
     const env = { CODERUN_WARM_WAIT_MS: '120000' };
-    first = await OperatorProcess.start(kc, { label: 'warm-restart-1', env });
+    first = await InstalledOperator.start(kc, { label: 'warm-restart-1', env });
     await eventually('a full pool', async () => (await runtime.status())?.pool?.idle === RUNS, 120_000);
     await ns.create();
     await Promise.all(names.map((name) => ns.submit(name, { ...SPEC, runtime: runtime.name })));
@@ -50,7 +50,7 @@ describe('the operator killed during warm runs', () => {
       60_000,
     );
     await first.kill();
-    second = await OperatorProcess.start(kc, { label: 'warm-restart-2', env, leadTimeoutMs: 90_000 });
+    second = await InstalledOperator.start(kc, { label: 'warm-restart-2', env, leadTimeoutMs: 90_000 });
     final = await ns.waitForTerminal(names, 180_000, (runs) => {
       second?.assertRunning();
       record(runs);

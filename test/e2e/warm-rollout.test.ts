@@ -2,7 +2,7 @@ import { CoreV1Api, type V1Pod, type V1ResourceRequirements } from '@kubernetes/
 import { eventually } from '../support/eventually.js';
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import { PoolRuntime, isReady } from './warm-support.js';
 
 // A pool rolls to a new pod template on a node with no room for a single extra pool pod: the pool
@@ -41,7 +41,7 @@ describe('a warm pool on a full node', () => {
   const core = kc.makeApiClient(CoreV1Api);
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-rollout');
   const runtime = new PoolRuntime(kc, `e2e-rollout-${suffix}`);
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
 
   /** The memory no pod on the node has requested yet, in bytes. */
   async function freeMemory(): Promise<number> {
@@ -54,8 +54,8 @@ describe('a warm pool on a full node', () => {
   }
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
-    operator = await OperatorProcess.start(kc, { label: 'warm-rollout' });
+    await ensureInstalled(kc);
+    operator = await InstalledOperator.start(kc, { label: 'warm-rollout' });
     await ns.create();
   }, 120_000);
 

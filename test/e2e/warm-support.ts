@@ -83,3 +83,36 @@ export function verdictEssentials(status: CodeRunStatus) {
     }),
   };
 }
+
+export const RUN_PATHS = ['warm', 'cold'] as const;
+export type RunPath = (typeof RUN_PATHS)[number];
+
+/** The run of a case on one path. */
+export const pathRunName = (name: string, path: RunPath): string => `${name}-${path}`;
+
+/**
+ * Per language, a copy of the standard Runtime with a warm pool and one without: the same cases
+ * run on both paths.
+ */
+export class PathRuntimes<Language extends string> {
+  private readonly runtimes: PoolRuntime[] = [];
+
+  constructor(
+    private readonly kc: KubeConfig,
+    readonly names: Record<Language, Record<RunPath, string>>,
+  ) {}
+
+  async create(replicas: number): Promise<void> {
+    for (const [language, names] of Object.entries<Record<RunPath, string>>(this.names)) {
+      const warm = new PoolRuntime(this.kc, names.warm);
+      const cold = new PoolRuntime(this.kc, names.cold);
+      this.runtimes.push(warm, cold);
+      await warm.createFrom(language, { replicas, resources: SMALL_POOL_REQUESTS });
+      await cold.createFrom(language, undefined);
+    }
+  }
+
+  async delete(): Promise<void> {
+    await Promise.all(this.runtimes.map((r) => r.delete()));
+  }
+}

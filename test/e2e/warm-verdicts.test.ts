@@ -1,6 +1,6 @@
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, nodeAddress, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { CodeRunSpec, Verdict } from '../../src/crds/coderun.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS, verdictEssentials } from './warm-support.js';
 
@@ -86,12 +86,12 @@ const runName = (name: string, path: 'warm' | 'cold') => `${name}-${path}`;
 describe('the same verdicts on the warm and the cold path', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-verdicts');
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   const runtimes: PoolRuntime[] = [];
   let results = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     for (const [language, names] of Object.entries(RUNTIMES)) {
       const warm = new PoolRuntime(kc, names.warm);
       const cold = new PoolRuntime(kc, names.cold);
@@ -101,7 +101,7 @@ describe('the same verdicts on the warm and the cold path', () => {
     }
     // Runs wait for a pool pod (up to 2 minutes) instead of falling back to cold: every warm
     // case must really run warm, even with more cases than pool pods.
-    operator = await OperatorProcess.start(kc, { label: 'warm-verdicts', env: { CODERUN_WARM_WAIT_MS: '120000' } });
+    operator = await InstalledOperator.start(kc, { label: 'warm-verdicts', env: { CODERUN_WARM_WAIT_MS: '120000' } });
     await ns.create();
     const submissions = Object.entries(cases).flatMap(([name, c]) =>
       (['warm', 'cold'] as const).map((path) => ns.submit(runName(name, path), { ...c.spec, runtime: RUNTIMES[c.language][path] })),

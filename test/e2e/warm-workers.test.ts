@@ -1,7 +1,7 @@
 import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown, terminalRun } from '../support/coderun-e2e.js';
 import { eventually } from '../support/eventually.js';
-import { OperatorProcess, installCodeRunResources } from '../support/operator-process.js';
+import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS } from './warm-support.js';
 
 // A run's exec is awaited outside the reconcile workers: with 2 workers and 4 long warm runs in
@@ -17,13 +17,13 @@ describe(`more long warm runs in flight than the operator has workers (${WORKERS
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-workers');
   const runtime = new PoolRuntime(kc, `e2e-workers-${suffix}`);
-  let operator: OperatorProcess | undefined;
+  let operator: InstalledOperator | undefined;
   const longNames = Array.from({ length: LONG_RUNS }, (_, i) => `long-${i}`);
 
   beforeAll(async () => {
-    await installCodeRunResources(kc);
+    await ensureInstalled(kc);
     await runtime.createFrom('python3', { replicas: LONG_RUNS, resources: SMALL_POOL_REQUESTS });
-    operator = await OperatorProcess.start(kc, { label: 'warm-workers', env: { CODERUN_WORKERS: String(WORKERS) } });
+    operator = await InstalledOperator.start(kc, { label: 'warm-workers', env: { CODERUN_WORKERS: String(WORKERS) } });
     await ns.create();
     await eventually('the pool to be ready and idle', async () => (await runtime.status())?.pool?.idle === LONG_RUNS, 120_000);
   }, 180_000);

@@ -4,7 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { CodeRunClient, CodeRunTimeoutError } from '../../src/client/coderun-client.js';
 import type { CodeRunSpec, CodeRunStatus } from '../../src/crds/coderun.js';
-import { installCodeRunResources } from '../support/operator-process.js';
+import { installCodeRunResources } from '../support/installed-operator.js';
 import { testKubeConfig } from '../support/kube-config.js';
 
 const kubeConfig = testKubeConfig();
@@ -64,4 +64,42 @@ test('a run that does not finish in time gives a timeout error that names it', a
   const { name } = await client.submit(namespace, waitsForInput);
   await expect(client.waitForResult(namespace, name, 1_000)).rejects.toThrow(CodeRunTimeoutError);
   await expect(client.waitForResult(namespace, name, 1_000)).rejects.toThrow(name);
+});
+
+describe('checkers and scores through the API server', () => {
+  const checker = { runtime: 'python3', source: { inline: 'import sys\nsys.exit(0)\n' } };
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a checker with a compare mode', { ...spec, checker, compare: { mode: 'tokens' } }, /the checker judges the output; remove compare/],
+    ['a checker without tests', { runtime: 'python3', source: spec.source, checker }, /a checker judges tests; add tests or remove the checker/],
+    [
+      'subtasks with stopOnFirstFailure',
+      { ...spec, stopOnFirstFailure: true, subtasks: [{ name: 's', points: 10, tests: ['1'] }] },
+      /subtasks already stop at the first failure inside each subtask; remove stopOnFirstFailure/,
+    ],
+  ])('the API server refuses %s, saying what to change (kubectl apply meets the same rule)', async (_name, body, message) => {
+    const create = custom.createNamespacedCustomObject({
+      group: 'coderun.dev', version: 'v1alpha1', namespace, plural: 'coderuns',
+      body: { apiVersion: 'coderun.dev/v1alpha1', kind: 'CodeRun', metadata: { generateName: 'refused-' }, spec: body },
+    });
+    await expect(create).rejects.toThrow(message);
+  });
+
+  test('the client refuses a subtask naming an unknown test before anything is created', async () => {
+    await expect(client.submit(namespace, { ...spec, subtasks: [{ name: 's', points: 10, tests: ['1', '2'] }] })).rejects.toThrow(/there is no test named "2"/);
+  });
+
+  test("a finished run's score and subtasks come back typed, as the API server stored them", async () => {
+    const { name } = await client.submit(namespace, { ...spec, checker, subtasks: [{ name: 's', points: 12.5, tests: ['1'] }] });
+    const scored: CodeRunStatus = {
+      ...accepted,
+      score: 12.5,
+      maxScore: 12.5,
+      subtasks: [{ name: 's', verdict: 'Accepted', score: 12.5, maxScore: 12.5, message: 'all 1 tests passed' }],
+      tests: [{ name: '1', verdict: 'Accepted', message: 'ok permutation' }],
+    };
+    await finish(name, scored);
+    const result = await client.waitForResult(namespace, name, 5_000);
+    expect(result.status).toMatchObject({ score: 12.5, maxScore: 12.5, subtasks: scored.subtasks, tests: scored.tests });
+  });
 });

@@ -238,12 +238,15 @@ export function terminalRun(results: Map<string, ObservedCodeRun>, name: string)
   return run;
 }
 
-/** A suite's afterAll: the namespace first (the operator releases the runs' finalizers), then the operator. */
-export async function tearDown(ns: CodeRunTestNamespace, operator: { stop(): Promise<void> } | undefined): Promise<void> {
+/**
+ * A suite's afterAll: the namespace first (the operator releases the runs' finalizers), then the
+ * suite lets the operator go (it keeps running for the next suite).
+ */
+export async function tearDown(ns: CodeRunTestNamespace, operator: { release(): Promise<void> } | undefined): Promise<void> {
   try {
     await ns.destroy();
   } finally {
-    await operator?.stop();
+    await operator?.release();
   }
 }
 

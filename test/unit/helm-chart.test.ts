@@ -54,12 +54,12 @@ test('the default values: the operator Deployment with 2 replicas, its ServiceAc
   expect(spec.replicas).toBe(2);
   expect(spec.template.spec.serviceAccountName).toBe(one(manifests, 'ServiceAccount').metadata.name);
   const container = spec.template.spec.containers[0]!;
-  expect(container.ports).toEqual([expect.objectContaining({ name: 'metrics', containerPort: 8080 })]);
+  expect(container.ports).toEqual([expect.objectContaining({ name: 'metrics', containerPort: 8080 }), expect.objectContaining({ name: 'webhook', containerPort: 9443 })]);
   expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
   expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
   expect(spec.template.spec.topologySpreadConstraints[0]!.labelSelector).toEqual({ matchLabels: expect.objectContaining({ 'app.kubernetes.io/component': 'operator' }) });
   expect(one(manifests, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
-  expect(one(manifests, 'Service').spec).toMatchObject({ ports: [expect.objectContaining({ name: 'metrics', targetPort: 'metrics' })] });
+  expect(one(manifests, 'Service', 'coderun-operator-metrics').spec).toMatchObject({ ports: [expect.objectContaining({ name: 'metrics', targetPort: 'metrics' })] });
 });
 
 test('the Deployment sets every variable src/config.ts reads, and the operator accepts them', () => {
@@ -137,4 +137,62 @@ test('the default Runtimes are the standard ones of deploy/runtimes/', () => {
   const rendered = find(render(), 'Runtime');
   const byName = (list: Manifest[]) => Object.fromEntries(list.map((r) => [r.metadata.name, r.spec]));
   expect(byName(rendered)).toEqual(byName(standard));
+});
+
+interface WebhookConfiguration {
+  metadata: { name: string; annotations?: Record<string, string> };
+  webhooks: { name: string; failurePolicy: string; clientConfig: { service: { name: string; namespace: string; path: string }; caBundle?: string }; rules: { operations: string[]; resources: string[] }[] }[];
+}
+
+test('the webhook: a Service on the webhook port, CodeRun creation Fail and Runtimes Ignore, the operator keeping the certificate', () => {
+  const manifests = render();
+  const configuration = one(manifests, 'ValidatingWebhookConfiguration') as unknown as WebhookConfiguration;
+  expect(configuration.webhooks.map((w) => [w.name, w.failurePolicy, w.clientConfig.service.path, w.rules[0]!.operations, w.rules[0]!.resources])).toEqual([
+    ['coderuns.coderun.dev', 'Fail', '/validate/coderuns', ['CREATE'], ['coderuns']],
+    ['runtimes.coderun.dev', 'Ignore', '/validate/runtimes', ['CREATE', 'UPDATE'], ['runtimes']],
+  ]);
+  // The operator owns the caBundle: the chart leaves it out, so an upgrade does not reset it.
+  expect(configuration.webhooks.every((w) => w.clientConfig.caBundle === undefined)).toBe(true);
+  const service = one(manifests, 'Service', 'coderun-webhook');
+  expect(configuration.webhooks.every((w) => w.clientConfig.service.name === service.metadata.name && w.clientConfig.service.namespace === NAMESPACE)).toBe(true);
+  expect(service.spec).toMatchObject({ ports: [{ name: 'webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' }] });
+  const config = loadConfig(envOf(operatorContainer(manifests)));
+  expect(config.webhook).toEqual({
+    port: 9443,
+    serviceNamespace: NAMESPACE,
+    serviceName: 'coderun-webhook',
+    secretName: 'coderun-webhook-tls',
+    configurationName: configuration.metadata.name,
+    manageCertificates: true,
+  });
+  expect(find(manifests, 'Certificate')).toEqual([]);
+});
+
+test('with certManager.enabled: a Certificate for the Service from a self-signed Issuer, the CA injected, the operator only reading', () => {
+  const manifests = render(['--set', 'webhook.certManager.enabled=true']);
+  const configuration = one(manifests, 'ValidatingWebhookConfiguration') as unknown as WebhookConfiguration;
+  expect(configuration.metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': `${NAMESPACE}/coderun-webhook` });
+  expect(one(manifests, 'Certificate').spec).toEqual({
+    secretName: 'coderun-webhook-tls',
+    dnsNames: [`coderun-webhook.${NAMESPACE}.svc`, `coderun-webhook.${NAMESPACE}.svc.cluster.local`],
+    issuerRef: { name: 'coderun-webhook', kind: 'Issuer' },
+  });
+  expect(one(manifests, 'Issuer').spec).toEqual({ selfSigned: {} });
+  expect(loadConfig(envOf(operatorContainer(manifests))).webhook?.manageCertificates).toBe(false);
+  const withIssuer = render(['--set', 'webhook.certManager.enabled=true', '--set', 'webhook.certManager.issuerRef.name=campus-ca', '--set', 'webhook.certManager.issuerRef.kind=ClusterIssuer']);
+  expect(one(withIssuer, 'Certificate').spec).toMatchObject({ issuerRef: { name: 'campus-ca', kind: 'ClusterIssuer' } });
+  expect(find(withIssuer, 'Issuer')).toEqual([]);
+});
+
+test('webhook.enabled=false: no webhook objects, and the operator serves none', () => {
+  const manifests = render(['--set', 'webhook.enabled=false']);
+  expect(find(manifests, 'ValidatingWebhookConfiguration')).toEqual([]);
+  expect(find(manifests, 'Service').map((s) => s.metadata.name)).toEqual(['coderun-operator-metrics']);
+  expect(loadConfig(envOf(operatorContainer(manifests))).webhook).toBeUndefined();
+});
+
+test('extraEnv reaches the operator container', () => {
+  const env = envOf(operatorContainer(render(['--set', 'extraEnv.CODERUN_MAX_ATTEMPTS_TEST=7'])));
+  expect(env.CODERUN_MAX_ATTEMPTS_TEST).toBe('7');
+  expect(() => render(['--set', 'extraEnv.lower-case=1'])).toThrow(/extraEnv/);
 });

@@ -42,6 +42,14 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 	if len(job.Tests) == 0 {
 		return nil
 	}
+	var chk *checker
+	if job.Checker != nil {
+		var err error
+		if chk, err = compileChecker(sb, job.Checker, out); err != nil || chk == nil {
+			return err
+		}
+		defer chk.close()
+	}
 	// Every test finds the work directory exactly as the compile step left it (or as the
 	// job's files made it): names, contents, modes, times, extended attributes. The
 	// snapshot lives in the runner, out of the program's reach; after each test whatever
@@ -60,13 +68,22 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 		if err != nil {
 			return fmt.Errorf("run command %q could not be started for test %q: %v", job.RunCommand[0], t.Name, err)
 		}
-		out.Test(testResult(t.Name, o))
+		res := protocol.TestResult{Name: t.Name, Run: runResult(o)}
 		if err := left.Sweep(); err != nil {
 			return fmt.Errorf("after test %q: %v", t.Name, err)
 		}
 		if err := snap.Restore(); err != nil {
 			return fmt.Errorf("after test %q: restoring the work directory: %v", t.Name, err)
 		}
+		// The checker runs once nothing of the program is left: no process, no file.
+		if chk != nil && res.Finished() {
+			run, err := chk.check(sb, t, o.Stdout)
+			if err != nil {
+				return fmt.Errorf("checking test %q: %v", t.Name, err)
+			}
+			res.Checker = &run
+		}
+		out.Test(res)
 	}
 	return nil
 }
@@ -83,9 +100,8 @@ func compileResult(o sandbox.Outcome) protocol.CompileResult {
 	}
 }
 
-func testResult(name string, o sandbox.Outcome) protocol.TestResult {
-	return protocol.TestResult{
-		Name:            name,
+func runResult(o sandbox.Outcome) protocol.Run {
+	return protocol.Run{
 		ExitCode:        o.ExitCode,
 		Signal:          o.Signal,
 		CPUTimeMillis:   millis(o.CPUTime),

@@ -24,10 +24,12 @@ type File struct {
 	Encoding string
 }
 
-// Test is one run of the program: its name and the bytes given on stdin.
+// Test is one run of the program: its name, the bytes given on stdin, and for a job with a
+// checker the expected output handed to the checker (never to the program).
 type Test struct {
-	Name  string
-	Stdin string
+	Name   string
+	Stdin  string
+	Answer string
 }
 
 // Limits bound one process tree (the compile step, or one test).
@@ -60,6 +62,19 @@ type Job struct {
 	Limits         Limits
 	CompileLimits  Limits
 	Env            []EnvVar // added to the runner's fixed environment, in order
+	Checker        *Checker // nil when the operator compares the output itself
+}
+
+// Checker is the problem setter's program that judges each test's output (testlib's
+// convention): compiled once in a directory of its own, run after each test that ended
+// cleanly with the input, the output and the answer as files.
+type Checker struct {
+	Files          []File
+	CompileCommand []string // nil when the checker has no compile step
+	RunCommand     []string
+	Limits         Limits
+	CompileLimits  Limits
+	Env            []EnvVar
 }
 
 type wireFile struct {
@@ -73,8 +88,18 @@ type wireStep struct {
 }
 
 type wireTest struct {
-	Name  *string `json:"name"`
-	Stdin string  `json:"stdin"`
+	Name   *string `json:"name"`
+	Stdin  string  `json:"stdin"`
+	Answer *string `json:"answer"`
+}
+
+type wireChecker struct {
+	Files         []wireFile  `json:"files"`
+	Compile       *wireStep   `json:"compile"`
+	Run           *wireStep   `json:"run"`
+	Limits        *wireLimits `json:"limits"`
+	CompileLimits *wireLimits `json:"compileLimits"`
+	Env           []wireEnv   `json:"env"`
 }
 
 type wireLimits struct {
@@ -87,13 +112,14 @@ type wireLimits struct {
 }
 
 type wireJob struct {
-	Files         []wireFile  `json:"files"`
-	Compile       *wireStep   `json:"compile"`
-	Run           *wireStep   `json:"run"`
-	Tests         []wireTest  `json:"tests"`
-	Limits        *wireLimits `json:"limits"`
-	CompileLimits *wireLimits `json:"compileLimits"`
-	Env           []wireEnv   `json:"env"`
+	Files         []wireFile   `json:"files"`
+	Compile       *wireStep    `json:"compile"`
+	Run           *wireStep    `json:"run"`
+	Tests         []wireTest   `json:"tests"`
+	Limits        *wireLimits  `json:"limits"`
+	CompileLimits *wireLimits  `json:"compileLimits"`
+	Env           []wireEnv    `json:"env"`
+	Checker       *wireChecker `json:"checker"`
 }
 
 // ReadJob reads a whole job document, gunzipping it first when it starts with the gzip magic
@@ -151,19 +177,28 @@ func ParseJob(raw []byte) (Job, error) {
 	return w.validate()
 }
 
-func (w wireJob) validate() (Job, error) {
-	var job Job
+func validateFiles(prefix string, wire []wireFile) ([]File, error) {
+	var files []File
 	seen := map[string]int{}
-	for i, f := range w.Files {
-		file, err := f.validate(i)
+	for i, f := range wire {
+		file, err := f.validate(prefix, i)
 		if err != nil {
-			return Job{}, err
+			return nil, err
 		}
 		if j, dup := seen[file.Path]; dup {
-			return Job{}, fmt.Errorf("files[%d].path %q names the same file as files[%d]: give each file once", i, file.Path, j)
+			return nil, fmt.Errorf("%sfiles[%d].path %q names the same file as %sfiles[%d]: give each file once", prefix, i, file.Path, prefix, j)
 		}
 		seen[file.Path] = i
-		job.Files = append(job.Files, file)
+		files = append(files, file)
+	}
+	return files, nil
+}
+
+func (w wireJob) validate() (Job, error) {
+	var job Job
+	var err error
+	if job.Files, err = validateFiles("", w.Files); err != nil {
+		return Job{}, err
 	}
 	if w.Compile != nil {
 		if err := validateCommand("compile.command", w.Compile.Command); err != nil {
@@ -187,16 +222,21 @@ func (w wireJob) validate() (Job, error) {
 			return Job{}, fmt.Errorf("tests[%d].name %q is also the name of tests[%d]: test names must be unique", i, *t.Name, j)
 		}
 		names[*t.Name] = i
-		job.Tests = append(job.Tests, Test{Name: *t.Name, Stdin: t.Stdin})
+		if t.Answer != nil && w.Checker == nil {
+			return Job{}, fmt.Errorf("tests[%d].answer is only for a checker: add checker or remove the answer", i)
+		}
+		test := Test{Name: *t.Name, Stdin: t.Stdin}
+		if t.Answer != nil {
+			test.Answer = *t.Answer
+		}
+		job.Tests = append(job.Tests, test)
 	}
 	if w.Limits == nil {
 		return Job{}, errors.New("limits is missing: give cpuTimeMillis, wallTimeMillis, memoryMiB, outputBytes, processes and fileSizeBytes")
 	}
-	limits, err := w.Limits.validate("limits")
-	if err != nil {
+	if job.Limits, err = w.Limits.validate("limits"); err != nil {
 		return Job{}, err
 	}
-	job.Limits = limits
 	job.CompileLimits = DefaultCompileLimits
 	if w.CompileLimits != nil {
 		if job.CompileLimits, err = w.CompileLimits.validate("compileLimits"); err != nil {
@@ -206,19 +246,61 @@ func (w wireJob) validate() (Job, error) {
 	if job.Env, err = validateEnv(w.Env); err != nil {
 		return Job{}, err
 	}
+	if w.Checker != nil {
+		if job.Checker, err = w.Checker.validate(); err != nil {
+			return Job{}, err
+		}
+	}
 	return job, nil
 }
 
-func (f wireFile) validate(i int) (File, error) {
+func (w wireChecker) validate() (*Checker, error) {
+	var c Checker
+	var err error
+	if c.Files, err = validateFiles("checker.", w.Files); err != nil {
+		return nil, err
+	}
+	if w.Compile != nil {
+		if err := validateCommand("checker.compile.command", w.Compile.Command); err != nil {
+			return nil, err
+		}
+		c.CompileCommand = w.Compile.Command
+	}
+	if w.Run == nil {
+		return nil, errors.New(`checker.run is missing: give the checker's command, e.g. "run": {"command": ["./checker"]}`)
+	}
+	if err := validateCommand("checker.run.command", w.Run.Command); err != nil {
+		return nil, err
+	}
+	c.RunCommand = w.Run.Command
+	if w.Limits == nil {
+		return nil, errors.New("checker.limits is missing: give cpuTimeMillis, wallTimeMillis, memoryMiB, outputBytes, processes and fileSizeBytes")
+	}
+	if c.Limits, err = w.Limits.validate("checker.limits"); err != nil {
+		return nil, err
+	}
+	c.CompileLimits = DefaultCompileLimits
+	if w.CompileLimits != nil {
+		if c.CompileLimits, err = w.CompileLimits.validate("checker.compileLimits"); err != nil {
+			return nil, err
+		}
+	}
+	if c.Env, err = validateEnv(w.Env); err != nil {
+		return nil, fmt.Errorf("checker.%v", err)
+	}
+	return &c, nil
+}
+
+func (f wireFile) validate(prefix string, i int) (File, error) {
 	if f.Path == nil {
-		return File{}, fmt.Errorf("files[%d].path is missing: give a path relative to the work directory", i)
+		return File{}, fmt.Errorf("%sfiles[%d].path is missing: give a path relative to the work directory", prefix, i)
 	}
 	clean, err := CleanPath(*f.Path)
 	if err != nil {
-		return File{}, fmt.Errorf("files[%d].path: %v", i, err)
+		return File{}, fmt.Errorf("%sfiles[%d].path: %v", prefix, i, err)
 	}
 	if f.Content == nil {
-		return File{}, fmt.Errorf("files[%d].content is missing (use \"\" for an empty file)", i)
+		return File{}, fmt.Errorf("%sfiles[%d].content is missing (use \"\" for an empty file)", prefix, i)
 	}
 	file := File{Path: clean, Encoding: f.Encoding}
 	switch f.Encoding {
@@ -228,11 +310,11 @@ func (f wireFile) validate(i int) (File, error) {
 	case "base64":
 		data, err := base64.StdEncoding.DecodeString(*f.Content)
 		if err != nil {
-			return File{}, fmt.Errorf("files[%d].content is not valid standard base64: %v", i, err)
+			return File{}, fmt.Errorf("%sfiles[%d].content is not valid standard base64: %v", prefix, i, err)
 		}
 		file.Content = data
 	default:
-		return File{}, fmt.Errorf("files[%d].encoding %q is not supported: use \"utf8\" or \"base64\"", i, f.Encoding)
+		return File{}, fmt.Errorf("%sfiles[%d].encoding %q is not supported: use \"utf8\" or \"base64\"", prefix, i, f.Encoding)
 	}
 	return file, nil
 }

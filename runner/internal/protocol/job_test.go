@@ -58,6 +58,12 @@ func TestParseJobRejectsBadDocuments(t *testing.T) {
 		{"unnamed test", `{` + run + `,` + lim + `, "tests": [{"stdin": ""}]}`, "tests[0].name is missing"},
 		{"duplicate test", `{` + run + `,` + lim + `, "tests": [{"name": "a"}, {"name": "a"}]}`, `tests[1].name "a" is also the name of tests[0]`},
 		{"escaping file", `{` + run + `,` + lim + `, "files": [{"path": "../x", "content": ""}]}`, "files[0].path"},
+		{"answer without checker", `{` + run + `,` + lim + `, "tests": [{"name": "a", "answer": "1"}]}`, "tests[0].answer is only for a checker"},
+		{"checker without run", `{` + run + `,` + lim + `, "checker": {` + lim + `}}`, "checker.run is missing"},
+		{"checker without limits", `{` + run + `,` + lim + `, "checker": {` + run + `}}`, "checker.limits is missing"},
+		{"checker with a bad limit", `{` + run + `,` + lim + `, "checker": {` + run + `,` + strings.Replace(lim, `"processes": 16`, `"processes": 0`, 1) + `}}`, "checker.limits.processes is 0"},
+		{"checker escaping file", `{` + run + `,` + lim + `, "checker": {` + run + `,` + lim + `, "files": [{"path": "../x", "content": ""}]}}`, "checker.files[0].path"},
+		{"checker env", `{` + run + `,` + lim + `, "checker": {` + run + `,` + lim + `, "env": [{"name": "HOME", "value": "x"}]}}`, "checker.env[0].name"},
 		{"file without content", `{` + run + `,` + lim + `, "files": [{"path": "x"}]}`, "files[0].content is missing"},
 		{"duplicate file", `{` + run + `,` + lim + `, "files": [{"path": "x", "content": ""}, {"path": "./x", "content": ""}]}`, "same file as files[0]"},
 	}
@@ -129,5 +135,21 @@ func TestParseJobRejectsBadEnvironments(t *testing.T) {
 				t.Fatalf("error = %v, want one containing %q", err, c.errPart)
 			}
 		})
+	}
+}
+
+func TestParseJobReadsTheChecker(t *testing.T) {
+	doc := strings.Replace(validJob, `{"name": "2"}]`, `{"name": "2", "answer": "3\n"}]`, 1)
+	doc = strings.TrimSuffix(doc, "}") + `, "checker": {"files": [{"path": "check.py", "content": "x"}], "compile": {"command": ["cc"]}, "run": {"command": ["./check"]}, "limits": ` + validLimits + `}}`
+	job, err := ParseJob([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := job.Checker
+	if c == nil || len(c.Files) != 1 || c.Files[0].Path != "check.py" || c.CompileCommand[0] != "cc" || c.RunCommand[0] != "./check" || c.CompileLimits != DefaultCompileLimits || c.Limits != job.Limits {
+		t.Fatalf("checker = %+v", c)
+	}
+	if job.Tests[0].Answer != "" || job.Tests[1].Answer != "3\n" {
+		t.Errorf("answers = %q, %q", job.Tests[0].Answer, job.Tests[1].Answer)
 	}
 }

@@ -35,10 +35,9 @@ func (c *CompileResult) Succeeded() bool {
 	return c.ExitCode != nil && *c.ExitCode == 0 && c.Signal == nil && c.LimitExceeded == nil
 }
 
-// TestResult reports one run of the program on one test's stdin. Stdout and stderr are
-// written by ResultWriter with their encodings, after the other fields.
-type TestResult struct {
-	Name            string  `json:"name"`
+// Run reports one run of a program (a test's, or the checker's on a test). Stdout and stderr
+// are written by ResultWriter with their encodings, after the other fields.
+type Run struct {
 	ExitCode        *int    `json:"exitCode"`
 	Signal          *int    `json:"signal"`
 	CPUTimeMillis   int64   `json:"cpuTimeMillis"`
@@ -51,55 +50,92 @@ type TestResult struct {
 	LimitExceeded   *string `json:"limitExceeded"`
 }
 
+// Finished tells whether a run ended by itself with exit 0 within every limit.
+func (r *Run) Finished() bool {
+	return r.ExitCode != nil && *r.ExitCode == 0 && r.LimitExceeded == nil && !r.StdoutTruncated && !r.StderrTruncated
+}
+
+// TestResult reports one run of the program on one test's stdin, and the checker's run on
+// its output (written as "checker", after the outputs) when the job has a checker and the
+// program finished.
+type TestResult struct {
+	Name string `json:"name"`
+	Run
+	Checker *Run `json:"-"`
+}
+
 // ResultWriter streams the result document that `runner run` prints (see PROTOCOL.md): the
-// compile step, each test as it finishes, then the error. The runner thus holds one run's
-// output at a time, and each output goes from its capture to stdout without a copy of the
-// document being built.
+// compile step, the checker's compile step, each test as it finishes, then the error. The
+// runner thus holds one run's output at a time, and each output goes from its capture to
+// stdout without a copy of the document being built.
 type ResultWriter struct {
-	w       *bufio.Writer
-	started bool // `{"compile":...,"tests":[` is written
-	tests   int
+	w      *bufio.Writer
+	opened bool // `{"compile":...` is written
+	listed bool // `,"tests":[` is written
+	tests  int
 }
 
 func NewResultWriter(w io.Writer) *ResultWriter {
 	return &ResultWriter{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// Compile writes the compile step's result. It must come before any test.
+// Compile writes the compile step's result. It must come first.
 func (r *ResultWriter) Compile(c CompileResult) {
-	if r.started {
-		panic("protocol: the compile result must be written before any test")
+	if r.opened {
+		panic("protocol: the compile result must be written first")
 	}
-	r.started = true
+	r.opened = true
 	r.w.WriteString(`{"compile":`)
 	r.object(c, output{"output", c.Output})
-	r.w.WriteString(`,"tests":[`)
+}
+
+// CheckerCompile writes the checker's compile step. It must come before any test.
+func (r *ResultWriter) CheckerCompile(c CompileResult) {
+	if r.listed {
+		panic("protocol: the checker's compile result must be written before any test")
+	}
+	r.open()
+	r.w.WriteString(`,"checkerCompile":`)
+	r.object(c, output{"output", c.Output})
 }
 
 // Test writes one test's result.
 func (r *ResultWriter) Test(t TestResult) {
-	r.start()
+	r.list()
 	if r.tests > 0 {
 		r.w.WriteByte(',')
 	}
 	r.tests++
-	r.object(t, output{"stdout", t.Stdout}, output{"stderr", t.Stderr})
+	r.fields(t, output{"stdout", t.Stdout}, output{"stderr", t.Stderr})
+	if t.Checker != nil {
+		r.w.WriteString(`,"checker":`)
+		r.object(*t.Checker, output{"stdout", t.Checker.Stdout}, output{"stderr", t.Checker.Stderr})
+	}
+	r.w.WriteByte('}')
 }
 
 // Finish writes the error (nil for none), ends the document with a newline and flushes it.
 // It returns the first error writing met.
 func (r *ResultWriter) Finish(message *string) error {
-	r.start()
+	r.list()
 	r.w.WriteString(`],"error":`)
 	r.value(message)
 	r.w.WriteString("}\n")
 	return r.w.Flush()
 }
 
-func (r *ResultWriter) start() {
-	if !r.started {
-		r.started = true
-		r.w.WriteString(`{"compile":null,"tests":[`)
+func (r *ResultWriter) open() {
+	if !r.opened {
+		r.opened = true
+		r.w.WriteString(`{"compile":null`)
+	}
+}
+
+func (r *ResultWriter) list() {
+	r.open()
+	if !r.listed {
+		r.listed = true
+		r.w.WriteString(`,"tests":[`)
 	}
 }
 
@@ -110,6 +146,12 @@ type output struct {
 
 // object writes the JSON object of fields followed by each output and its encoding.
 func (r *ResultWriter) object(fields any, outputs ...output) {
+	r.fields(fields, outputs...)
+	r.w.WriteByte('}')
+}
+
+// fields writes object without its closing brace, so that more may follow.
+func (r *ResultWriter) fields(fields any, outputs ...output) {
 	obj := r.encode(fields)
 	r.w.Write(bytes.TrimSuffix(obj, []byte("}")))
 	for _, o := range outputs {
@@ -118,7 +160,6 @@ func (r *ResultWriter) object(fields any, outputs ...output) {
 		_ = writeOutput(r.w, o.data, enc) // a failed write stays in r.w and Finish reports it
 		fmt.Fprintf(r.w, `,"%sEncoding":"%s"`, o.name, enc)
 	}
-	r.w.WriteByte('}')
 }
 
 func (r *ResultWriter) value(v any) { r.w.Write(r.encode(v)) }

@@ -19,8 +19,8 @@ func TestResultWriterStreamsTheDocument(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewResultWriter(&buf)
 	w.Compile(CompileResult{ExitCode: &zero, Output: []byte("warning: <x>\n")})
-	w.Test(TestResult{Name: "a&b", ExitCode: &zero, Stdout: []byte("3\n"), Stderr: []byte{0xff}})
-	w.Test(TestResult{Name: "2", Signal: &nine, LimitExceeded: &limit, MemoryKiB: 70000})
+	w.Test(TestResult{Name: "a&b", Run: Run{ExitCode: &zero, Stdout: []byte("3\n"), Stderr: []byte{0xff}}})
+	w.Test(TestResult{Name: "2", Run: Run{Signal: &nine, LimitExceeded: &limit, MemoryKiB: 70000}})
 	if err := w.Finish(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,26 @@ func (failingWriter) Write([]byte) (int, error) { return 0, bytes.ErrTooLarge }
 
 func TestResultWriterReportsAFailedWrite(t *testing.T) {
 	w := NewResultWriter(failingWriter{})
-	w.Test(TestResult{Name: "1", Stdout: bytes.Repeat([]byte("x"), 1<<20)})
+	w.Test(TestResult{Name: "1", Run: Run{Stdout: bytes.Repeat([]byte("x"), 1<<20)}})
 	if err := w.Finish(nil); err == nil {
 		t.Fatal("Finish returned no error although nothing could be written")
+	}
+}
+
+func TestResultWriterWritesTheCheckerAfterTheCompileStep(t *testing.T) {
+	zero, one := 0, 1
+	var buf bytes.Buffer
+	w := NewResultWriter(&buf)
+	w.CheckerCompile(CompileResult{ExitCode: &zero, Output: []byte("ok")})
+	w.Test(TestResult{Name: "1", Run: Run{ExitCode: &zero, Stdout: []byte("3\n")}, Checker: &Run{ExitCode: &one, Stderr: []byte("wrong answer")}})
+	if err := w.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"compile":null,"checkerCompile":{"exitCode":0,"signal":null,"outputTruncated":false,"cpuTimeMillis":0,"wallTimeMillis":0,"limitExceeded":null,"output":"ok","outputEncoding":"utf8"},` +
+		`"tests":[{"name":"1","exitCode":0,"signal":null,"cpuTimeMillis":0,"wallTimeMillis":0,"memoryKiB":0,"stdoutTruncated":false,"stderrTruncated":false,"limitExceeded":null,"stdout":"3\n","stdoutEncoding":"utf8","stderr":"","stderrEncoding":"utf8",` +
+		`"checker":{"exitCode":1,"signal":null,"cpuTimeMillis":0,"wallTimeMillis":0,"memoryKiB":0,"stdoutTruncated":false,"stderrTruncated":false,"limitExceeded":null,"stdout":"","stdoutEncoding":"utf8","stderr":"wrong answer","stderrEncoding":"utf8"}}],` +
+		`"error":null}` + "\n"
+	if buf.String() != want {
+		t.Fatalf("document\n%s\nwant\n%s", buf.String(), want)
 	}
 }

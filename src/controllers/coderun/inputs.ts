@@ -27,6 +27,8 @@ export interface ResolvedInputs {
   source: string;
   files: { path: string; content: string }[];
   tests: ResolvedTest[];
+  /** spec.checker's source and files. */
+  checker?: { source: string; files: { path: string; content: string }[] } | undefined;
 }
 
 /**
@@ -53,6 +55,7 @@ const fromDataRef = (field: string, ref: DataRef | undefined) => (ref ? fromKeyR
 /** Every reference in the spec, in spec order: what the caller must fetch. */
 export function listReferences(spec: CodeRunSpec): DataReference[] {
   const refs = [fromKeyRefs('spec.source', spec.source, false)];
+  if (spec.checker) refs.push(fromKeyRefs('spec.checker.source', spec.checker.source, false));
   for (const [i, t] of (spec.tests ?? []).entries()) {
     refs.push(fromDataRef(`spec.tests[${i}].stdinFrom`, t.stdinFrom), fromDataRef(`spec.tests[${i}].expectedStdoutFrom`, t.expectedStdoutFrom));
   }
@@ -127,7 +130,12 @@ export function resolveInputs(spec: CodeRunSpec, objects: ReferencedObjects): In
         expectedStdout: t.expectedStdout ?? refText(texts, `spec.tests[${i}].expectedStdoutFrom`),
       }))
     : [{ name: SINGLE_RUN_TEST_NAME, stdin: spec.stdin ?? '', expectedStdout: undefined }];
-  return { kind: 'ok', inputs: { source, files: (spec.files ?? []).map((f) => ({ path: f.path, content: f.content })), tests } };
+  const files = (spec.files ?? []).map((f) => ({ path: f.path, content: f.content }));
+  const checker = spec.checker && {
+    source: spec.checker.source.inline ?? refText(texts, 'spec.checker.source') ?? '',
+    files: (spec.checker.files ?? []).map((f) => ({ path: f.path, content: f.content })),
+  };
+  return { kind: 'ok', inputs: { source, files, tests, checker } };
 }
 
 function refText(texts: Map<string, string>, field: string): string | undefined {

@@ -2,25 +2,45 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CodeRunSpec } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
 import type { ResolvedInputs } from './inputs.js';
+import type { FullLimits } from '../../crds/limits.js';
+import type { ResolvedChecker } from './checker.js';
 import type { ResolvedLimits } from '../../sandbox/limits.js';
-import { JobDocumentSchema, type JobDocument } from '../../sandbox/runner-protocol.js';
+import { JobDocumentSchema, type JobDocument, type JobProgram } from '../../sandbox/runner-protocol.js';
 
-/** The runner's job: the source at the Runtime's source file, extra files, commands, tests, limits. */
-export function buildJobDocument(spec: CodeRunSpec, runtime: RuntimeSpec, limits: ResolvedLimits, inputs: ResolvedInputs): JobDocument {
-  const doc: JobDocument = {
+/** A program's part of a job: its source at its Runtime's source file, extra files, commands, limits, env. */
+export function buildJobProgram(
+  runtime: RuntimeSpec,
+  limits: { run: FullLimits; compile: FullLimits | undefined },
+  program: { source: string; files: { path: string; content: string }[] },
+  args: readonly string[] = [],
+): JobProgram {
+  const job: JobProgram = {
     files: [
-      { path: runtime.sourceFile, content: inputs.source, encoding: 'utf8' },
-      ...inputs.files.map((f) => ({ path: f.path, content: f.content, encoding: 'utf8' as const })),
+      { path: runtime.sourceFile, content: program.source, encoding: 'utf8' },
+      ...program.files.map((f) => ({ path: f.path, content: f.content, encoding: 'utf8' as const })),
     ],
-    run: { command: [...runtime.run.command, ...(spec.args ?? [])] },
-    tests: inputs.tests.map((t) => ({ name: t.name, stdin: t.stdin })),
+    run: { command: [...runtime.run.command, ...args] },
     limits: limits.run,
   };
-  if (runtime.env !== undefined && runtime.env.length > 0) doc.env = runtime.env.map((e) => ({ ...e }));
+  if (runtime.env !== undefined && runtime.env.length > 0) job.env = runtime.env.map((e) => ({ ...e }));
   if (runtime.compile) {
-    doc.compile = { command: [...runtime.compile.command] };
-    if (limits.compile) doc.compileLimits = limits.compile;
+    job.compile = { command: [...runtime.compile.command] };
+    if (limits.compile) job.compileLimits = limits.compile;
   }
+  return job;
+}
+
+/** The runner's job: the program, the tests, and the checker with each test's answer when there is one. */
+export function buildJobDocument(
+  spec: CodeRunSpec,
+  runtime: RuntimeSpec,
+  limits: ResolvedLimits,
+  inputs: ResolvedInputs,
+  checker?: ResolvedChecker,
+): JobDocument {
+  const tests = inputs.tests.map((t) => (checker ? { name: t.name, stdin: t.stdin, answer: t.expectedStdout ?? '' } : { name: t.name, stdin: t.stdin }));
+  const doc: JobDocument = { ...buildJobProgram(runtime, limits, inputs, spec.args), tests };
+  if (checker && inputs.checker) doc.checker = buildJobProgram(checker.runtime, checker.limits, inputs.checker);
   return doc;
 }
 

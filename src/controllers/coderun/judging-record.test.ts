@@ -28,6 +28,15 @@ test('records expected outputs, compare, limits and stopOnFirstFailure', () => {
     compare: { mode: 'tokens' },
     limits: { run: LIMITS.run },
     stopOnFirstFailure: true,
+    scoring: { kind: 'none' },
+  });
+});
+
+test('records the scoring plan: subtasks by test index, in judging order', () => {
+  const scored: CodeRunSpec = { ...spec, stopOnFirstFailure: undefined, subtasks: [{ name: 'all', points: 100, tests: ['2', '1'], scoring: 'minimum' }] };
+  expect(buildJudgingRecord(scored, LIMITS, inputs).scoring).toEqual({
+    kind: 'subtasks',
+    subtasks: [{ name: 'all', points: 100, scoring: 'minimum', tests: [1, 0], dependsOn: [] }],
   });
 });
 

@@ -6,13 +6,15 @@ import type { CodeRunSpec, Compare } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { ResolvedLimits } from '../../sandbox/limits.js';
+import { scoringPlan, type ScoringPlan } from './scoring.js';
 import type { JudgeInput } from './verdict.js';
 
 export interface JudgingRecord {
   tests: Array<{ name: string; expectedStdout?: string }>;
   compare?: Compare;
-  limits: { run: FullLimits; compile?: FullLimits };
+  limits: { run: FullLimits; compile?: FullLimits; checker?: { run: FullLimits; compile?: FullLimits } };
   stopOnFirstFailure: boolean;
+  scoring: ScoringPlan;
 }
 
 export function buildJudgingRecord(spec: CodeRunSpec, limits: ResolvedLimits, inputs: ResolvedInputs): JudgingRecord {
@@ -20,8 +22,10 @@ export function buildJudgingRecord(spec: CodeRunSpec, limits: ResolvedLimits, in
     tests: inputs.tests.map((t) => (t.expectedStdout === undefined ? { name: t.name } : { name: t.name, expectedStdout: t.expectedStdout })),
     limits: limits.compile ? { run: limits.run, compile: limits.compile } : { run: limits.run },
     stopOnFirstFailure: spec.stopOnFirstFailure ?? false,
+    scoring: scoringPlan(spec),
   };
   if (spec.compare) record.compare = spec.compare;
+  if (limits.checker) record.limits.checker = limits.checker.compile ? { ...limits.checker } : { run: limits.checker.run };
   return record;
 }
 
@@ -31,7 +35,8 @@ export function judgeInputOf(record: JudgingRecord, outcome: JudgeInput['outcome
     outcome,
     tests: record.tests.map((t) => ({ name: t.name, expectedStdout: t.expectedStdout === undefined ? undefined : Buffer.from(t.expectedStdout, 'utf8') })),
     compare: record.compare,
-    limits: { run: record.limits.run, compile: record.limits.compile },
+    limits: { run: record.limits.run, compile: record.limits.compile, checker: record.limits.checker && { run: record.limits.checker.run, compile: record.limits.checker.compile } },
     stopOnFirstFailure: record.stopOnFirstFailure,
+    scoring: record.scoring,
   };
 }

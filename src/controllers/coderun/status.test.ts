@@ -24,6 +24,7 @@ function judged(result: Partial<ResultDocument>, expected: string[]): Judgement 
     compare: undefined,
     limits: LIMITS,
     stopOnFirstFailure: false,
+    scoring: { kind: 'none' },
   });
 }
 

@@ -126,7 +126,12 @@ function record(input: RunRecord): CodeRunStatus {
 export function buildFinishedStatus(input: FinishedStatusInput, config: StatusConfig = DEFAULT_STATUS_CONFIG): CodeRunStatus {
   const { judgement, finishedAt } = input;
   const share = outputShare(judgement.tests.length, config);
-  const tests = judgement.tests.map((t) => testStatus(t, share, config));
+  const score = judgement.score;
+  const tests = judgement.tests.map((t, i) => {
+    const out = testStatus(t, share, config);
+    const points = score?.tests?.[i];
+    return points === undefined ? out : { ...out, score: points };
+  });
   const measured = judgement.tests.flatMap((t) => (t.result ? [t.result] : []));
   const failed = judgement.verdict === 'SystemError';
   const message = truncateUtf8(judgement.message, config.messageBytes).text;
@@ -142,6 +147,11 @@ export function buildFinishedStatus(input: FinishedStatusInput, config: StatusCo
       condition('Completed', 'True', judgement.verdict, message, finishedAt, input.observedGeneration),
     ],
   };
+  if (score) {
+    status.score = score.score;
+    status.maxScore = score.maxScore;
+    if (score.subtasks) status.subtasks = score.subtasks.map((st) => ({ ...st, message: truncateUtf8(st.message, config.messageBytes).text }));
+  }
   const compile = compileStatus(judgement, share);
   if (compile) status.compile = compile;
   if (measured.length > 0) {

@@ -1,6 +1,6 @@
 import { CodeRunSpecSchema, type CodeRunSpec } from '../../crds/coderun.js';
-import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
 import { formatIssues } from '../../crds/format-issues.js';
+import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
 import { limitsAboveMax, resolveLimits, type ResolvedLimits } from '../../sandbox/limits.js';
 
 /** Why a CodeRun cannot run; the reason of its Valid=False condition. */
@@ -9,6 +9,22 @@ export type InvalidReason = 'InvalidSpec' | 'RuntimeNotFound' | 'RuntimeInvalid'
 export type ValidationResult =
   | { valid: true; spec: CodeRunSpec; runtime: RuntimeSpec; limits: ResolvedLimits }
   | { valid: false; reason: InvalidReason; message: string };
+
+/** The Runtime named at `field` (unparsed, undefined when there is none), parsed. */
+export function parseRuntime(
+  field: string,
+  name: string,
+  runtime: unknown,
+): { success: true; data: RuntimeSpec } | { success: false; invalid: Extract<ValidationResult, { valid: false }> } {
+  if (runtime === undefined) {
+    const message = `${field}: there is no Runtime named "${name}"; use one listed by \`kubectl get runtimes\` and submit a new CodeRun`;
+    return { success: false, invalid: { valid: false, reason: 'RuntimeNotFound', message } };
+  }
+  const parsed = RuntimeSpecSchema.safeParse(typeof runtime === 'object' && runtime !== null && 'spec' in runtime ? runtime.spec : undefined);
+  if (parsed.success) return { success: true, data: parsed.data };
+  const message = `the Runtime ${name} is invalid (${formatIssues('spec', parsed.error)}); an administrator must fix it, then submit a new CodeRun`;
+  return { success: false, invalid: { valid: false, reason: 'RuntimeInvalid', message } };
+}
 
 /**
  * Decides whether a CodeRun can run: its spec parses, its Runtime exists and is valid, and no
@@ -21,21 +37,8 @@ export function validateCodeRun(spec: unknown, runtime: unknown): ValidationResu
     return { valid: false, reason: 'InvalidSpec', message: formatIssues('spec', parsedSpec.error) };
   }
   const run = parsedSpec.data;
-  if (runtime === undefined) {
-    return {
-      valid: false,
-      reason: 'RuntimeNotFound',
-      message: `spec.runtime: there is no Runtime named "${run.runtime}"; use one listed by \`kubectl get runtimes\` and submit a new CodeRun`,
-    };
-  }
-  const parsedRuntime = RuntimeSpecSchema.safeParse(typeof runtime === 'object' && runtime !== null && 'spec' in runtime ? runtime.spec : undefined);
-  if (!parsedRuntime.success) {
-    return {
-      valid: false,
-      reason: 'RuntimeInvalid',
-      message: `the Runtime ${run.runtime} is invalid (${formatIssues('spec', parsedRuntime.error)}); an administrator must fix it, then submit a new CodeRun`,
-    };
-  }
+  const parsedRuntime = parseRuntime('spec.runtime', run.runtime, runtime);
+  if (!parsedRuntime.success) return parsedRuntime.invalid;
   const violations = limitsAboveMax(run.limits, parsedRuntime.data.limits.max);
   if (violations.length > 0) {
     return {

@@ -2,7 +2,8 @@ import type { Compare, TestVerdict } from '../../crds/coderun.js';
 import type { CompileResult, ResultDocument } from '../../sandbox/runner-protocol.js';
 import { runSteps } from './steps.js';
 import { LIMITS, passedTest, type TestChanges } from '../../sandbox/test-fixtures.js';
-import { judgeRun, judgeRunAsync, judgeTest, signalText, type JudgeInput } from './verdict.js';
+import { signalText } from './signals.js';
+import { judgeRun, judgeRunAsync, judgeTest, type JudgeInput } from './verdict.js';
 
 const limits = LIMITS.run; // cpu 2000 ms, wall 5000 ms, 256 MiB, 65536 output bytes, 16 processes
 const bytes = (text: string | undefined) => (text === undefined ? undefined : Buffer.from(text, 'utf8'));
@@ -57,6 +58,7 @@ function input(result: Partial<ResultDocument>, overrides: Partial<JudgeInput> =
     compare: undefined,
     limits: LIMITS,
     stopOnFirstFailure: false,
+    scoring: { kind: 'none' },
     ...overrides,
   };
 }

@@ -1,25 +1,21 @@
 import type { Compare, TestVerdict, Verdict } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
+import { checkerCompileMessage, checkerVerdict } from './checker-verdict.js';
 import { compareOutput } from './compare.js';
 import type { ResolvedLimits } from '../../sandbox/limits.js';
 import type { CompileResult, LimitKind, ResultDocument, TestResult } from '../../sandbox/runner-protocol.js';
+import { signalText } from './signals.js';
+import { judgingOrder, scoreRun, subtaskSkipReason, type RunScore, type ScoringPlan } from './scoring.js';
 import { Meter, runSteps, runStepsAsync, type Steps } from './steps.js';
 
-const SIGNAL_NAMES: Record<number, string> = {
-  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
-  9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ', 31: 'SIGSYS',
-};
 const SIGXCPU = 24;
 const SIGXFSZ = 25;
-
-export function signalText(signal: number): string {
-  const name = SIGNAL_NAMES[signal];
-  return name ? `signal ${signal} (${name})` : `signal ${signal}`;
-}
 
 export interface TestVerdictResult {
   verdict: TestVerdict;
   message: string;
+  /** The share of the test's points earned, when not all or nothing (a checker's partial points). */
+  fraction?: number;
 }
 
 function limitVerdict(kind: LimitKind, test: TestResult, limits: FullLimits): TestVerdictResult {
@@ -101,6 +97,7 @@ export interface JudgeInput {
   compare: Compare | undefined;
   limits: ResolvedLimits;
   stopOnFirstFailure: boolean;
+  scoring: ScoringPlan;
 }
 
 export interface TestJudgement extends TestVerdictResult {
@@ -114,29 +111,36 @@ export interface Judgement {
   message: string;
   compile: CompileResult | undefined;
   tests: TestJudgement[];
+  /** Undefined for a run without points or subtasks. */
+  score?: RunScore | undefined;
 }
 
-// Skipped only ever follows a failure, so it never decides the run.
+// Skipped only ever follows a failure (in judging order, which subtasks may change), so it never decides the run.
 const isRunVerdict = (v: TestVerdict): v is Verdict => v !== 'Skipped';
 
 const NOT_JUDGED = 'not judged: an earlier test failed and stopOnFirstFailure is set';
 
 function* judgeTests(input: JudgeInput, result: ResultDocument, meter: Meter): Steps<TestJudgement[] | string> {
   const byName = new Map(result.tests.map((t) => [t.name, t]));
-  const out: TestJudgement[] = [];
+  const judged = new Map<number, TestJudgement>();
   let failed = false;
-  for (const expected of input.tests) {
+  for (const index of judgingOrder(input.scoring, input.tests.length)) {
+    const expected = input.tests[index];
+    if (expected === undefined) return `the judging order names test ${index}, which the run does not have`;
     const test = byName.get(expected.name);
     if (test === undefined) return `the runner returned no result for test "${expected.name}"`;
-    if (failed && input.stopOnFirstFailure) {
-      out.push({ name: expected.name, verdict: 'Skipped', message: NOT_JUDGED, result: undefined });
+    const skipped = failed && input.stopOnFirstFailure ? NOT_JUDGED : subtaskSkipReason(input.scoring, index, judged);
+    if (skipped !== undefined) {
+      judged.set(index, { name: expected.name, verdict: 'Skipped', message: skipped, result: undefined });
       continue;
     }
-    const judged = yield* judgeTest(test, expected.expectedStdout, input.compare, input.limits.run, meter);
-    out.push({ name: expected.name, ...judged, result: test });
-    failed ||= judged.verdict !== 'Accepted';
+    const checker = input.limits.checker;
+    const ran = yield* judgeTest(test, checker ? undefined : expected.expectedStdout, input.compare, input.limits.run, meter);
+    const judgement = checker && ran.verdict === 'Accepted' ? checkerVerdict(test.checker, checker.run) : ran;
+    judged.set(index, { name: expected.name, ...judgement, result: test });
+    failed ||= judgement.verdict !== 'Accepted';
   }
-  return out;
+  return [...judged.entries()].sort(([a], [b]) => a - b).map(([, t]) => t);
 }
 
 /**
@@ -154,16 +158,21 @@ function* judge(input: JudgeInput, meter: Meter): Steps<Judgement> {
     const failure = compileFailure(compile, input.limits.compile);
     if (failure) return { verdict: 'CompilationError', message: failure, compile, tests: [] };
   }
+  if (result.checkerCompile) {
+    const failure = compileFailure(result.checkerCompile, input.limits.checker?.compile);
+    if (failure) return { verdict: 'SystemError', message: checkerCompileMessage(failure, result.checkerCompile), compile, tests: [] };
+  }
   const tests = yield* judgeTests(input, result, meter);
   if (typeof tests === 'string') return { verdict: 'SystemError', message: tests, compile, tests: [] };
+  const score = scoreRun(input.scoring, tests);
   const broken = tests.find((t) => t.verdict === 'SystemError');
-  const first = broken ?? tests.find((t) => t.verdict !== 'Accepted');
+  const first = broken ?? tests.find((t) => t.verdict !== 'Accepted' && isRunVerdict(t.verdict));
   if (first && isRunVerdict(first.verdict)) {
-    return { verdict: first.verdict, message: `${first.verdict} on test ${first.name}: ${first.message}`, compile, tests };
+    return { verdict: first.verdict, message: `${first.verdict} on test ${first.name}: ${first.message}`, compile, tests, score };
   }
   const only = tests.length === 1 ? tests[0] : undefined;
   const message = only ? `Accepted: ${only.message}` : `Accepted: all ${tests.length} tests passed`;
-  return { verdict: 'Accepted', message, compile, tests };
+  return { verdict: 'Accepted', message, compile, tests, score };
 }
 
 /** The run's verdict (see judge), judged at once: for pure code and tests, where nothing else waits. */

@@ -34,3 +34,8 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: operator
 {{- end -}}
+
+{{/* The webhook's Service, ValidatingWebhookConfiguration and (with "-tls") its Secret. */}}
+{{- define "coderun.webhookName" -}}
+{{- printf "%s-webhook" (include "coderun.fullname" .) -}}
+{{- end -}}
