@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { COMPARE_MODES, type CompareMode } from '../src/crds/coderun.js';
 import { compareOutput, type Comparison } from '../src/controllers/coderun/compare.js';
-import { parseResultDocument } from '../src/controllers/coderun/runner-protocol.js';
+import { parseResultDocument } from '../src/sandbox/runner-protocol.js';
 import { Meter, runStepsAsync, type Steps } from '../src/controllers/coderun/steps.js';
 
 const MiB = 1 << 20;

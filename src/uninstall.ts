@@ -8,7 +8,7 @@ import { loadConfig } from './config.js';
 import { GROUP, VERSION } from './crds/common.js';
 import { ObservedRunSchema, type ObservedRun } from './controllers/coderun/observed-run.js';
 import { uninstallStep } from './controllers/coderun/uninstall.js';
-import { LABELS, MANAGED_BY } from './controllers/coderun/sandbox-names.js';
+import { LABELS, MANAGED_BY } from './sandbox/names.js';
 import { statusCode } from './kube/api-errors.js';
 import { CodeRunApi } from './kube/coderun-api.js';
 import { loadKubeConfig } from './kube/kube-config.js';

@@ -5,7 +5,7 @@ import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-nod
 import { z } from 'zod';
 import { GROUP, VERSION, API_VERSION } from '../crds/common.js';
 import { CodeRunSpecSchema, CodeRunStatusSchema, type CodeRunSpec, type CodeRunStatus } from '../crds/coderun.js';
-import { formatIssues } from '../controllers/coderun/validate.js';
+import { formatIssues } from '../crds/format-issues.js';
 
 const PLURAL = 'coderuns';
 const WATCH_RETRY_MS = 500;

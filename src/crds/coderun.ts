@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { API_VERSION, ConditionsSchema, KeyRefSchema, ObjectMetaSchema, RELATIVE_PATH, matching, objectName } from './common.js';
 import { LimitsSchema } from './limits.js';
 import { MAX_SUBTASKS, SubtaskSchema, TestPointsSchema, scoringIssues } from './scoring.js';
+import { withRules } from './rules.js';
 
 // Inline text is bounded so that the object stays well within etcd's limit and the CEL rules have
 // a bounded cost; bigger inputs go through a ConfigMap or Secret reference.
@@ -15,93 +16,85 @@ const inlineText = (what: string) =>
 const exactlyOne = <K extends string>(value: Partial<Record<K, unknown>>, keys: readonly K[]): boolean =>
   keys.filter((k) => value[k] !== undefined).length === 1;
 
-export const SourceSchema = z
-  .object({
+export const SourceSchema = withRules(
+  z.object({
     inline: inlineText('source.inline').optional(),
     configMapKeyRef: KeyRefSchema.optional(),
     secretKeyRef: KeyRefSchema.optional(),
-  })
-  .refine((s) => exactlyOne(s, ['inline', 'configMapKeyRef', 'secretKeyRef']), {
-    message: 'set exactly one of source.inline, source.configMapKeyRef or source.secretKeyRef',
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      {
-        rule: '[has(self.inline), has(self.configMapKeyRef), has(self.secretKeyRef)].exists_one(x, x)',
-        message: 'set exactly one of source.inline, source.configMapKeyRef or source.secretKeyRef',
-      },
-    ],
-  });
+  }),
+  [
+    {
+      cel: '[has(self.inline), has(self.configMapKeyRef), has(self.secretKeyRef)].exists_one(x, x)',
+      holds: (s) => exactlyOne(s, ['inline', 'configMapKeyRef', 'secretKeyRef']),
+      message: 'set exactly one of source.inline, source.configMapKeyRef or source.secretKeyRef',
+    },
+  ],
+);
 export type Source = z.infer<typeof SourceSchema>;
 
 /** Where a test's large input or expected output lives. */
-export const DataRefSchema = z
-  .object({
+export const DataRefSchema = withRules(
+  z.object({
     configMapKeyRef: KeyRefSchema.optional(),
     secretKeyRef: KeyRefSchema.optional(),
     gzip: z
       .boolean()
       .optional()
       .describe('The referenced value is gzip-compressed (binaryData): how an input over the 1 MiB ConfigMap limit fits.'),
-  })
-  .refine((r) => exactlyOne(r, ['configMapKeyRef', 'secretKeyRef']), {
-    message: 'set exactly one of configMapKeyRef or secretKeyRef',
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      { rule: 'has(self.configMapKeyRef) != has(self.secretKeyRef)', message: 'set exactly one of configMapKeyRef or secretKeyRef' },
-    ],
-  });
+  }),
+  [
+    {
+      cel: 'has(self.configMapKeyRef) != has(self.secretKeyRef)',
+      holds: (r) => exactlyOne(r, ['configMapKeyRef', 'secretKeyRef']),
+      message: 'set exactly one of configMapKeyRef or secretKeyRef',
+    },
+  ],
+);
 export type DataRef = z.infer<typeof DataRefSchema>;
 
-export const TestCaseSchema = z
-  .object({
+export const TestCaseSchema = withRules(
+  z.object({
     name: z.string().min(1).max(64).describe('Unique within the run; the order of tests is the order of judging.'),
     stdin: inlineText('a test stdin').optional(),
     stdinFrom: DataRefSchema.optional(),
     expectedStdout: inlineText('a test expectedStdout').optional(),
     expectedStdoutFrom: DataRefSchema.optional(),
     points: TestPointsSchema.optional(),
-  })
-  .superRefine((t, ctx) => {
-    if (t.stdin !== undefined && t.stdinFrom !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['stdinFrom'], message: 'set stdin or stdinFrom, not both' });
-    }
-    if (t.expectedStdout !== undefined && t.expectedStdoutFrom !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['expectedStdoutFrom'], message: 'set expectedStdout or expectedStdoutFrom, not both' });
-    }
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      { rule: '!(has(self.stdin) && has(self.stdinFrom))', message: 'set stdin or stdinFrom, not both' },
-      {
-        rule: '!(has(self.expectedStdout) && has(self.expectedStdoutFrom))',
-        message: 'set expectedStdout or expectedStdoutFrom, not both',
-      },
-    ],
-  });
+  }),
+  [
+    {
+      cel: '!(has(self.stdin) && has(self.stdinFrom))',
+      holds: (t) => t.stdin === undefined || t.stdinFrom === undefined,
+      message: 'set stdin or stdinFrom, not both',
+      path: ['stdinFrom'],
+    },
+    {
+      cel: '!(has(self.expectedStdout) && has(self.expectedStdoutFrom))',
+      holds: (t) => t.expectedStdout === undefined || t.expectedStdoutFrom === undefined,
+      message: 'set expectedStdout or expectedStdoutFrom, not both',
+      path: ['expectedStdoutFrom'],
+    },
+  ],
+);
 export type TestCase = z.infer<typeof TestCaseSchema>;
 
 export const COMPARE_MODES = ['exact', 'trimTrailingWhitespace', 'tokens', 'float'] as const;
 export type CompareMode = (typeof COMPARE_MODES)[number];
 
-export const CompareSchema = z
-  .object({
+export const CompareSchema = withRules(
+  z.object({
     mode: z.enum(COMPARE_MODES).describe('How stdout is compared with expectedStdout.'),
     absTolerance: z.number().min(0).optional().describe('float mode: largest accepted absolute difference (default 1e-6).'),
     relTolerance: z.number().min(0).optional().describe('float mode: largest accepted relative difference (default 1e-6).'),
-  })
-  .refine((c) => c.mode === 'float' || (c.absTolerance === undefined && c.relTolerance === undefined), {
-    message: 'absTolerance and relTolerance apply only to compare.mode float; set the mode to float or remove them',
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      {
-        rule: "self.mode == 'float' || !(has(self.absTolerance) || has(self.relTolerance))",
-        message: 'absTolerance and relTolerance apply only to compare.mode float; set the mode to float or remove them',
-      },
-    ],
-  });
+  }),
+  [
+    {
+      cel: "self.mode == 'float' || !(has(self.absTolerance) || has(self.relTolerance))",
+      holds: (c) => c.mode === 'float' || (c.absTolerance === undefined && c.relTolerance === undefined),
+      message: 'absTolerance and relTolerance apply only to compare.mode float; set the mode to float or remove them',
+    },
+  ],
+);
 export type Compare = z.infer<typeof CompareSchema>;
 
 export const ExtraFileSchema = z.object({
@@ -129,7 +122,7 @@ export type JudgeProgram = z.infer<typeof JudgeProgramSchema>;
 
 const IMMUTABLE_MESSAGE = 'the spec of a CodeRun is immutable; create a new CodeRun instead of changing this one';
 
-export const CodeRunSpecSchema = z
+const CodeRunSpecObject = z
   .object({
     runtime: objectName('runtime').describe('Name of a Runtime, e.g. python3.'),
     source: SourceSchema,
@@ -158,9 +151,6 @@ export const CodeRunSpecSchema = z
     ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Delete the CodeRun this long after it finished.'),
   })
   .superRefine((spec, ctx) => {
-    if (spec.stdin !== undefined && spec.tests !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['stdin'], message: 'set stdin or tests, not both; put the input into a test instead' });
-    }
     const names = new Set<string>();
     for (const [i, t] of (spec.tests ?? []).entries()) {
       if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tests', i, 'name'], message: `test name "${t.name}" is used twice; give each test its own name` });
@@ -174,26 +164,40 @@ export const CodeRunSpecSchema = z
     for (const [i, f] of (spec.checker?.files ?? []).entries()) {
       if ((spec.checker?.files ?? []).findIndex((g) => g.path === f.path) !== i) ctx.addIssue({ code: 'custom', path: ['checker', 'files', i, 'path'], message: `file path "${f.path}" is used twice` });
     }
-    if (spec.checker !== undefined && spec.compare !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['compare'], message: 'the checker judges the output; remove compare' });
-    }
-    if (spec.checker !== undefined && spec.tests === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['checker'], message: 'a checker judges tests; add tests or remove the checker' });
-    }
     for (const issue of scoringIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      { rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE },
-      { rule: '!(has(self.stdin) && has(self.tests))', message: 'set stdin or tests, not both; put the input into a test instead' },
-      { rule: '!(has(self.checker) && has(self.compare))', message: 'the checker judges the output; remove compare' },
-      { rule: '!has(self.checker) || has(self.tests)', message: 'a checker judges tests; add tests or remove the checker' },
-      {
-        rule: '!has(self.subtasks) || !has(self.stopOnFirstFailure) || !self.stopOnFirstFailure',
-        message: 'subtasks already stop at the first failure inside each subtask; remove stopOnFirstFailure',
-      },
-    ],
   });
+
+export const CodeRunSpecSchema = withRules(
+  CodeRunSpecObject,
+  [
+    {
+      cel: '!(has(self.stdin) && has(self.tests))',
+      holds: (spec) => spec.stdin === undefined || spec.tests === undefined,
+      message: 'set stdin or tests, not both; put the input into a test instead',
+      path: ['stdin'],
+    },
+    {
+      cel: '!(has(self.checker) && has(self.compare))',
+      holds: (spec) => spec.checker === undefined || spec.compare === undefined,
+      message: 'the checker judges the output; remove compare',
+      path: ['compare'],
+    },
+    {
+      cel: '!has(self.checker) || has(self.tests)',
+      holds: (spec) => spec.checker === undefined || spec.tests !== undefined,
+      message: 'a checker judges tests; add tests or remove the checker',
+      path: ['checker'],
+    },
+  ],
+  [
+    { rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE },
+    // zod: scoringIssues (crds/scoring.ts), with the other rules of subtasks.
+    {
+      rule: '!has(self.subtasks) || !has(self.stopOnFirstFailure) || !self.stopOnFirstFailure',
+      message: 'subtasks already stop at the first failure inside each subtask; remove stopOnFirstFailure',
+    },
+  ],
+);
 export type CodeRunSpec = z.infer<typeof CodeRunSpecSchema>;
 
 export const PHASES = ['Pending', 'Running', 'Completed', 'Failed'] as const;
@@ -262,11 +266,15 @@ export const CompileStatusSchema = z.object({
 });
 export type CompileStatus = z.infer<typeof CompileStatusSchema>;
 
+/** Where a run executed: a pod created for it (cold) or a claimed pool pod (warm). */
+export const RUN_PATHS = ['cold', 'warm'] as const;
+export type RunPath = (typeof RUN_PATHS)[number];
+
 export const CodeRunStatusSchema = z.object({
   phase: z.enum(PHASES).optional(),
   verdict: z.enum(VERDICTS).optional(),
   message: z.string().optional(),
-  path: z.enum(['cold', 'warm']).optional(),
+  path: z.enum(RUN_PATHS).optional(),
   compile: CompileStatusSchema.optional(),
   tests: z.array(TestStatusSchema).optional(),
   cpuTimeMillis: millis.optional().describe('Largest CPU time over the tests.'),

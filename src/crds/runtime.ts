@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_VERSION, ConditionsSchema, ObjectMetaSchema, RELATIVE_PATH, matching } from './common.js';
-import { FullLimitsSchema, LIMIT_NAMES } from './limits.js';
+import { FullLimitsSchema, LIMIT_NAMES, type FullLimits } from './limits.js';
+import { withRules } from './rules.js';
 
 const commandSchema = (what: string) =>
   z.array(z.string().min(1).max(4096)).min(1).max(64).describe(`${what}: argv, run in the work directory.`);
@@ -10,28 +11,20 @@ const quantityMap = z
   .describe('Resource name to quantity, as in a container.');
 
 /** Default and maximum limits; every default must be within its maximum. */
-export const RuntimeLimitsSchema = z
-  .object({
+export const RuntimeLimitsSchema = withRules(
+  z.object({
     default: FullLimitsSchema.describe('Limits of a CodeRun that sets none.'),
     max: FullLimitsSchema.describe('The most a CodeRun may ask for.'),
-  })
-  .superRefine((limits, ctx) => {
-    for (const name of LIMIT_NAMES) {
-      if (limits.default[name] > limits.max[name]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['default', name],
-          message: `default ${limits.default[name]} exceeds max ${limits.max[name]}; lower the default or raise the max`,
-        });
-      }
-    }
-  })
-  .meta({
-    'x-kubernetes-validations': LIMIT_NAMES.map((name) => ({
-      rule: `self.default.${name} <= self.max.${name}`,
-      message: `limits.default.${name} must not exceed limits.max.${name}`,
-    })),
-  });
+  }),
+  LIMIT_NAMES.map((name) => ({
+    cel: `self.default.${name} <= self.max.${name}`,
+    holds: (limits: { default: FullLimits; max: FullLimits }) => limits.default[name] <= limits.max[name],
+    message: `limits.default.${name} must not exceed limits.max.${name}`,
+    explain: (limits: { default: FullLimits; max: FullLimits }) =>
+      `default ${limits.default[name]} exceeds max ${limits.max[name]}; lower the default or raise the max`,
+    path: ['default', name],
+  })),
+);
 
 export const WarmPoolSchema = z.object({
   replicas: z.number().int().min(0).max(1000).describe('Idle pool pods to keep ready.'),
@@ -48,13 +41,20 @@ export const RESERVED_ENV_NAMES = ['HOME', 'TMPDIR'] as const;
 
 const RESERVED_ENV_MESSAGE = `${RESERVED_ENV_NAMES.join(' and ')} are set by the runner to the work directory; remove them from env`;
 
-export const EnvVarSchema = z
-  .object({
+export const EnvVarSchema = withRules(
+  z.object({
     name: matching(z.string().min(1).max(128), ENV_NAME, 'an environment variable name holds letters, digits and "_", and does not start with a digit'),
     value: z.string().max(4096),
-  })
-  .refine((e) => !(RESERVED_ENV_NAMES as readonly string[]).includes(e.name), { message: RESERVED_ENV_MESSAGE, path: ['name'] })
-  .meta({ 'x-kubernetes-validations': [{ rule: RESERVED_ENV_NAMES.map((n) => `self.name != '${n}'`).join(' && '), message: RESERVED_ENV_MESSAGE }] });
+  }),
+  [
+    {
+      cel: RESERVED_ENV_NAMES.map((n) => `self.name != '${n}'`).join(' && '),
+      holds: (e) => !(RESERVED_ENV_NAMES as readonly string[]).includes(e.name),
+      message: RESERVED_ENV_MESSAGE,
+      path: ['name'],
+    },
+  ],
+);
 
 /** Unique names, checked by the API server as a list map. */
 const envSchema = z

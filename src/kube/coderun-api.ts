@@ -1,14 +1,14 @@
 // Writes to CodeRun objects. Every write that decides something carries the resourceVersion the
 // decision was made on: a stale cache gets 409 Conflict and a retry, never a second terminal
 // status or a lost finalizer.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { CodeRunStatus } from '../crds/coderun.js';
 import { ignoreNotFound } from './api-errors.js';
+import { mergePatch } from './merge-patch.js';
 
 const PLURAL = 'coderuns';
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const Written = z.looseObject({ metadata: z.looseObject({ resourceVersion: z.string() }) });
 
 export interface RunIdentity {

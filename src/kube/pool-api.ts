@@ -1,11 +1,10 @@
 // Writes for warm pools: pool pods (created, claimed, deleted), and the Runtime's status.
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { RuntimeStatus } from '../crds/runtime.js';
 import { createIfAbsent, ignoreNotFound, statusCode } from './api-errors.js';
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+import { mergePatch } from './merge-patch.js';
 
 export interface ClaimRequest {
   podName: string;

@@ -1,10 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Where a run executed: a pod created for it (cold) or a claimed pool pod (warm). */
-export type RunPath = 'cold' | 'warm';
-
-/** Warm pool pod states reported by coderun_warm_pool_pods. */
-export type PoolPodState = 'starting' | 'idle' | 'claimed';
+/** Warm pool pod states reported by coderun_warm_pool_pods (a pool pod not Ready yet is starting). */
+export const POOL_POD_STATES = ['starting', 'idle', 'claimed'] as const;
+export type PoolPodState = (typeof POOL_POD_STATES)[number];
 
 const latencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300, 600];
 

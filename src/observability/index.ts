@@ -8,6 +8,6 @@ export {
   type LeaderElectionMetrics,
   type InformerMetrics,
 } from './machinery-metrics.js';
-export { createDomainMetrics, type DomainMetrics, type RunPath, type PoolPodState } from './domain-metrics.js';
+export { createDomainMetrics, type DomainMetrics, type PoolPodState } from './domain-metrics.js';
 export { createObservabilityServer, type ObservabilityServer, type ObservabilityServerOptions, type Readiness } from './http-server.js';
 export { createLogger, codeRunLogger, type Logger, type LoggerOptions } from './logger.js';

@@ -1,7 +1,8 @@
-import { PYTHON3 } from '../controllers/coderun/test-fixtures.js';
+import { PYTHON3 } from '../sandbox/test-fixtures.js';
 import { validateCodeRun } from '../controllers/coderun/validate.js';
 import type { UserInfo } from './admission-review.js';
-import { admitCodeRun, admitRuntime, type ReadQuestion } from './decisions.js';
+import type { ReadQuestion } from '../kube/access-review.js';
+import { admitCodeRun, admitRuntime } from './decisions.js';
 
 const python3 = { apiVersion: 'coderun.dev/v1alpha1', kind: 'Runtime', metadata: { name: 'python3' }, spec: PYTHON3 };
 const student: UserInfo = { username: 'student-1', groups: ['system:authenticated'] };

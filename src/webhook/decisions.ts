@@ -4,16 +4,12 @@
 // run refers to.
 import { RuntimeSpecSchema } from '../crds/runtime.js';
 import { listReferences, type DataReference } from '../controllers/coderun/inputs.js';
-import { formatIssues, validateCodeRun } from '../controllers/coderun/validate.js';
+import { formatIssues } from '../crds/format-issues.js';
+import { validateCodeRun } from '../controllers/coderun/validate.js';
+import type { ReadQuestion } from '../kube/access-review.js';
 import type { Decision, UserInfo } from './admission-review.js';
 
 /** One object a run refers to, as an access question. */
-export interface ReadQuestion {
-  resource: 'configmaps' | 'secrets';
-  namespace: string;
-  name: string;
-}
-
 export interface CodeRunAdmissionDeps {
   /** The Runtime object, or undefined when there is none. */
   runtime(name: string): Promise<unknown>;

@@ -11,8 +11,9 @@ import { GROUP, VERSION } from '../../src/crds/common.js';
 import type { CodeRunTestNamespace, ObservedCodeRun } from '../support/coderun-e2e.js';
 import type { InstalledOperator } from '../support/installed-operator.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS } from './warm-support.js';
+import type { RunPath } from '../../src/crds/coderun.js';
 
-export type RunPath = 'warm' | 'cold';
+export type { RunPath };
 export const PATHS: readonly RunPath[] = ['warm', 'cold'];
 
 /** A hostile program's source, from test/e2e/hostile-programs/. */

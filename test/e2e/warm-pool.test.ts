@@ -3,7 +3,7 @@ import { testKubeConfig } from '../support/kube-config.js';
 import { CodeRunTestNamespace, tearDown } from '../support/coderun-e2e.js';
 import { PodExec } from '../../src/kube/pod-exec.js';
 import { InstalledOperator, counterSum, ensureInstalled } from '../support/installed-operator.js';
-import { DEFAULT_SANDBOX_CONFIG, sandboxResources } from '../../src/controllers/coderun/sandbox-pod.js';
+import { DEFAULT_SANDBOX_CONFIG, sandboxResources } from '../../src/sandbox/pod.js';
 import { PoolRuntime, SMALL_POOL_REQUESTS, isReady, uidOf } from './warm-support.js';
 
 // A Runtime's warm pool as its administrator sees it: ready sandbox pods, each under a uid of its

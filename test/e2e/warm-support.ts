@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { GROUP, VERSION } from '../../src/crds/common.js';
 import type { CodeRunStatus } from '../../src/crds/coderun.js';
 import { RuntimeStatusSchema } from '../../src/crds/runtime.js';
-import { LABELS, MANAGED_BY } from '../../src/controllers/coderun/sandbox-names.js';
-import { poolPodsSelector } from '../../src/controllers/pool/pool-labels.js';
+import { LABELS, MANAGED_BY } from '../../src/sandbox/names.js';
+import { poolPodsSelector } from '../../src/sandbox/pool-labels.js';
 import { SANDBOX_NAMESPACE } from '../support/coderun-e2e.js';
 
 const runtimes = { group: GROUP, version: VERSION, plural: 'runtimes' };

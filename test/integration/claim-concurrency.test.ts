@@ -1,7 +1,7 @@
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { claimWarmPod } from '../../src/controllers/pool/warm-claim.js';
-import { idlePoolLabels, POOL_LABELS } from '../../src/controllers/pool/pool-labels.js';
+import { idlePoolLabels, POOL_LABELS } from '../../src/sandbox/pool-labels.js';
 import { PoolApi } from '../../src/kube/pool-api.js';
 import { createDomainMetrics } from '../../src/observability/domain-metrics.js';
 import { createRegistry } from '../../src/observability/registry.js';

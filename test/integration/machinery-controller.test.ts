@@ -1,11 +1,11 @@
 import { ApiException, CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { Controller } from '../../src/controllers/machinery/controller.js';
-import { enqueueObject, enqueueOwner } from '../../src/controllers/machinery/event-handlers.js';
-import { Informer } from '../../src/controllers/machinery/informer.js';
-import { collectionPath } from '../../src/controllers/machinery/kube-list.js';
-import { controllerOwnerKey, splitKey } from '../../src/controllers/machinery/object-key.js';
+import { Controller } from '../../src/machinery/controller.js';
+import { enqueueObject, enqueueOwner } from '../../src/machinery/event-handlers.js';
+import { Informer } from '../../src/machinery/informer.js';
+import { collectionPath } from '../../src/machinery/kube-list.js';
+import { controllerOwnerKey, splitKey } from '../../src/machinery/object-key.js';
 import { createMachineryMetrics } from '../../src/observability/machinery-metrics.js';
 import { createRegistry } from '../../src/observability/registry.js';
 import { eventually } from '../support/eventually.js';

@@ -1,10 +1,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { collectionPath } from '../../src/controllers/machinery/kube-list.js';
-import { enqueueObject } from '../../src/controllers/machinery/event-handlers.js';
-import { Informer } from '../../src/controllers/machinery/informer.js';
-import { WorkQueue } from '../../src/controllers/machinery/work-queue.js';
+import { collectionPath } from '../../src/machinery/kube-list.js';
+import { enqueueObject } from '../../src/machinery/event-handlers.js';
+import { Informer } from '../../src/machinery/informer.js';
+import { WorkQueue } from '../../src/machinery/work-queue.js';
 import { createMachineryMetrics, type MachineryMetrics } from '../../src/observability/machinery-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRegistry } from '../../src/observability/registry.js';

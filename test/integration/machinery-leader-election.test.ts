@@ -1,6 +1,6 @@
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { LeaderElector, type LeadershipEnd } from '../../src/controllers/machinery/leader-election.js';
+import { LeaderElector, type LeadershipEnd } from '../../src/machinery/leader-election.js';
 import { createMachineryMetrics } from '../../src/observability/machinery-metrics.js';
 import { createRegistry } from '../../src/observability/registry.js';
 import { eventually } from '../support/eventually.js';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CodeRunStatusSchema, type CodeRunSpec, type CodeRunStatus } from '../../src/crds/coderun.js';
 import { GROUP, VERSION } from '../../src/crds/common.js';
 import { FINALIZER } from '../../src/controllers/coderun/observed-run.js';
-import { LABELS } from '../../src/controllers/coderun/sandbox-names.js';
+import { LABELS } from '../../src/sandbox/names.js';
 import { eventually } from './eventually.js';
 
 export const SANDBOX_NAMESPACE = 'coderun-sandbox';

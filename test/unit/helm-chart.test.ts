@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
-import { defaultDenyPolicy, sandboxNamespace } from '../../src/controllers/sandbox/namespace.js';
+import { defaultDenyPolicy, sandboxNamespace } from '../../src/sandbox/namespace.js';
 import { CHART, Helm, HELM_BUILD_TIMEOUT_MS, ROOT, type Manifest } from '../support/helm.js';
 
 const RELEASE = 'coderun';

@@ -4,7 +4,7 @@
 // does (another exit code, a signal, a limit, no run at all) is the problem setter's fault,
 // never the program's: SystemError with what the checker printed.
 import type { FullLimits } from '../../crds/limits.js';
-import type { CheckerRun, CompileResult, LimitKind } from './runner-protocol.js';
+import type { CheckerRun, CompileResult, LimitKind } from '../../sandbox/runner-protocol.js';
 import { signalText } from './signals.js';
 import type { TestVerdictResult } from './verdict.js';
 

@@ -4,11 +4,11 @@ import { resolveChecker, type ResolvedChecker } from './checker.js';
 import { checkerVerdict } from './checker-verdict.js';
 import { buildJobDocument } from './job-document.js';
 import { listReferences, resolveInputs } from './inputs.js';
-import { resolveLimits, type ResolvedLimits } from './limits.js';
-import { DEFAULT_SANDBOX_CONFIG, coldRunDeadlineSeconds, maxResultBytes, runMemoryMiB } from './sandbox-pod.js';
-import { JobDocumentSchema, parseResultDocument, type CheckerRun } from './runner-protocol.js';
+import { resolveLimits, type ResolvedLimits } from '../../sandbox/limits.js';
+import { DEFAULT_SANDBOX_CONFIG, coldRunDeadlineSeconds, maxResultBytes, runMemoryMiB } from '../../sandbox/pod.js';
+import { JobDocumentSchema, parseResultDocument, type CheckerRun } from '../../sandbox/runner-protocol.js';
 import { scoringPlan } from './scoring.js';
-import { CPP, LIMITS, PYTHON3, passedTest } from './test-fixtures.js';
+import { CPP, LIMITS, PYTHON3, passedTest } from '../../sandbox/test-fixtures.js';
 import { judgeRun } from './verdict.js';
 
 const limits = PYTHON3.limits.default;

@@ -3,7 +3,7 @@
 // a second container for it would share neither the runner's isolation nor its process guard.
 import type { CodeRunSpec } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
-import { limitsAboveMax, resolveLimits, type ResolvedLimits } from './limits.js';
+import { limitsAboveMax, resolveLimits, type ResolvedLimits } from '../../sandbox/limits.js';
 import { parseRuntime, type ValidationResult } from './validate.js';
 
 export interface ResolvedChecker {

@@ -4,7 +4,7 @@
 // reconcile judges the outcome. Executions live only in this process (an exec is a connection):
 // a restarted operator or a new leader holds none, and the plan retries such an attempt.
 import type { ExecView } from './plan.js';
-import type { RunPath } from './status.js';
+import type { RunPath } from '../../crds/coderun.js';
 import type { RunOutcome } from './verdict.js';
 
 /** What an attempt needs from start to verdict; kept with its execution. */

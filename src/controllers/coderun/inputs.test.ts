@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { CodeRunSpec } from '../../crds/coderun.js';
-import { SINGLE_RUN_TEST_NAME, listReferences, resolveInputs, type ReferencedObjects } from './inputs.js';
+import type { ReferencedObjects } from '../../kube/reference-reader.js';
+import { SINGLE_RUN_TEST_NAME, listReferences, resolveInputs } from './inputs.js';
 
 function objects(configMaps: Record<string, V1ConfigMap>, secrets: Record<string, V1Secret> = {}): ReferencedObjects {
   return { configMap: (name) => configMaps[name], secret: (name) => secrets[name] };

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { CodeRunSpec, DataRef } from '../../crds/coderun.js';
 import type { KeyRef } from '../../crds/common.js';
+import type { ReferencedObjects } from '../../kube/reference-reader.js';
 
 /** The name of the one test of a run given `stdin` (or no input) instead of `tests`. */
 export const SINGLE_RUN_TEST_NAME = 'main';
@@ -29,12 +29,6 @@ export interface ResolvedInputs {
   tests: ResolvedTest[];
   /** spec.checker's source and files. */
   checker?: { source: string; files: { path: string; content: string }[] } | undefined;
-}
-
-/** The referenced objects as the caller found them (informer cache or API read). */
-export interface ReferencedObjects {
-  configMap(name: string): V1ConfigMap | undefined;
-  secret(name: string): V1Secret | undefined;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { CodeRunSpec } from '../../crds/coderun.js';
 import { buildJobDocument, decodeJobDocument, encodeJobDocument } from './job-document.js';
 import type { ResolvedInputs } from './inputs.js';
-import { resolveLimits } from './limits.js';
-import { JobDocumentSchema } from './runner-protocol.js';
-import { CPP, PYTHON3 } from './test-fixtures.js';
+import { resolveLimits } from '../../sandbox/limits.js';
+import { JobDocumentSchema } from '../../sandbox/runner-protocol.js';
+import { CPP, PYTHON3 } from '../../sandbox/test-fixtures.js';
 
 const inputs: ResolvedInputs = {
   source: 'print(sum(map(int, input().split())))',

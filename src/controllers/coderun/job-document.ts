@@ -4,8 +4,8 @@ import type { RuntimeSpec } from '../../crds/runtime.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { FullLimits } from '../../crds/limits.js';
 import type { ResolvedChecker } from './checker.js';
-import type { ResolvedLimits } from './limits.js';
-import { JobDocumentSchema, type JobDocument, type JobProgram } from './runner-protocol.js';
+import type { ResolvedLimits } from '../../sandbox/limits.js';
+import { JobDocumentSchema, type JobDocument, type JobProgram } from '../../sandbox/runner-protocol.js';
 
 /** A program's part of a job: its source at its Runtime's source file, extra files, commands, limits, env. */
 export function buildJobProgram(

@@ -1,6 +1,6 @@
 import type { CodeRunSpec } from '../../crds/coderun.js';
 import { buildJudgingRecord, judgeInputOf } from './judging-record.js';
-import { LIMITS } from './test-fixtures.js';
+import { LIMITS } from '../../sandbox/test-fixtures.js';
 
 const spec: CodeRunSpec = {
   runtime: 'python3',

@@ -5,7 +5,7 @@
 import type { CodeRunSpec, Compare } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
 import type { ResolvedInputs } from './inputs.js';
-import type { ResolvedLimits } from './limits.js';
+import type { ResolvedLimits } from '../../sandbox/limits.js';
 import { scoringPlan, type ScoringPlan } from './scoring.js';
 import type { JudgeInput } from './verdict.js';
 

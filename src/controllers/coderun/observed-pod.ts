@@ -1,11 +1,8 @@
 // How the plan sees a sandbox pod.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { PodView } from './plan.js';
+import { START_FAILURES, type PodView } from './plan.js';
 
 const time = (value: Date | string | undefined): Date | undefined => (value === undefined ? undefined : new Date(value));
-
-/** Events that say a pod's container can never start; with pull policy Never nothing will change. */
-export const START_FAILURES: ReadonlySet<string> = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
 
 /**
  * `warnings`: the pod's Warning events, oldest first. They are consulted when the container

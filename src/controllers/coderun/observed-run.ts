@@ -3,9 +3,9 @@
 // unknown here and is parsed by validateCodeRun; the status keeps only what the plan reads.
 import { z } from 'zod';
 import { ObjectMetaSchema } from '../../crds/common.js';
-import { PHASES } from '../../crds/coderun.js';
+import { PHASES, RUN_PATHS } from '../../crds/coderun.js';
 import type { RunView } from './plan.js';
-import type { RunRef } from './sandbox-names.js';
+import type { RunRef } from '../../sandbox/names.js';
 
 export const FINALIZER = 'coderun.dev/sandbox-cleanup';
 
@@ -13,7 +13,7 @@ const ObservedStatusSchema = z.looseObject({
   phase: z.enum(PHASES).optional(),
   podName: z.string().optional(),
   attempts: z.number().int().min(0).optional(),
-  path: z.enum(['cold', 'warm']).optional(),
+  path: z.enum(RUN_PATHS).optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
 });

@@ -1,4 +1,7 @@
-import { orphanedRunUids, ownerRunKey } from './orphans.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { orphanedRunUids, ownerRunKey, staleClaims, type ClaimOwner } from './orphans.js';
+
+const pod = (p: { name: string; state: 'claimed' }): V1Pod => ({ metadata: { name: p.name, labels: { 'coderun.dev/pool-state': p.state } } });
 
 const child = (owner: string, uid: string) => ({ annotations: { 'coderun.dev/run-name': owner }, labels: { 'coderun.dev/run-uid': uid } });
 
@@ -17,4 +20,21 @@ test.each<[string, ReturnType<typeof child>[], Record<string, string>, string[]]
 
 test('objects that are not a run\'s children are ignored', () => {
   expect(orphanedRunUids([{ labels: { app: 'x' } }, undefined], () => undefined)).toEqual([]);
+});
+
+describe('staleClaims', () => {
+  const claimed = ['p-missing', 'p-terminal', 'p-current', 'p-other'].map((name) => pod({ name, state: 'claimed' }));
+  const owners: Record<string, ClaimOwner> = {
+    'p-missing': { kind: 'missing' },
+    'p-terminal': { kind: 'terminal' },
+    'p-current': { kind: 'live', podName: 'p-current' },
+    'p-other': { kind: 'live', podName: undefined },
+  };
+  const ownerOf = (p: V1Pod): ClaimOwner => owners[p.metadata?.name ?? ''] ?? { kind: 'missing' };
+  it('at start, every claim its run does not record as its current pod is stale', () => {
+    expect(staleClaims(claimed, ownerOf, true)).toEqual(['p-missing', 'p-other', 'p-terminal']);
+  });
+  it('later, only claims of gone or finished runs: a live run may be between claim and status write', () => {
+    expect(staleClaims(claimed, ownerOf, false)).toEqual(['p-missing', 'p-terminal']);
+  });
 });

@@ -1,4 +1,4 @@
-import { planRun, type Action, type ExecView, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
+import { planReconcile, planRun, type Action, type ExecView, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);
@@ -202,5 +202,21 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
 describe('planRun', () => {
   test.each(scenarios)('%s', (_name, run, validity, pod, exec, expected) => {
     expect(planRun(run, validity, pod, exec, now, config)).toEqual(expected);
+  });
+});
+
+describe('planReconcile', () => {
+  it('adds the finalizer and starts a new run in the same pass', () => {
+    expect(planReconcile({ ...fresh, hasFinalizer: false }, valid, absent, none, now, config)).toEqual([{ type: 'addFinalizer' }, { type: 'startAttempt', attempt: 1 }]);
+  });
+  it('adds the finalizer and refuses an invalid run in the same pass', () => {
+    const invalid: Validity = { kind: 'invalid', reason: 'InvalidSpec', message: 'spec.source: is required' };
+    expect(planReconcile({ ...fresh, hasFinalizer: false }, invalid, absent, none, now, config)).toEqual([
+      { type: 'addFinalizer' },
+      { type: 'failInvalid', reason: 'InvalidSpec', message: 'spec.source: is required' },
+    ]);
+  });
+  it('plans like planRun otherwise', () => {
+    expect(planReconcile(started, valid, ready, awaiting, now, config)).toEqual(planRun(started, valid, ready, awaiting, now, config));
   });
 });

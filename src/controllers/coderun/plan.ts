@@ -3,9 +3,7 @@
 // The reconciler observes (informer caches, with an API read where a cache miss would be
 // decisive), calls planRun, and carries the actions out in order.
 
-import type { Phase } from '../../crds/coderun.js';
-import { START_FAILURES } from './observed-pod.js';
-import type { RunPath } from './status.js';
+import type { Phase, RunPath } from '../../crds/coderun.js';
 import type { InvalidReason } from './validate.js';
 
 /** What the plan needs to know about a CodeRun. */
@@ -77,6 +75,9 @@ export type Action =
   | { type: 'requeueAfter'; ms: number };
 
 
+/** Events that say a pod's container can never start; with pull policy Never nothing will change. */
+export const START_FAILURES: ReadonlySet<string> = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
+
 // How often a live run is looked at even when no event arrives (a safety net, not the trigger:
 // an execution's end and every pod change enqueue the run).
 const RUNNING_RECHECK_MS = 30_000;
@@ -138,6 +139,17 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, exec: Ex
           return retry('the sandbox pod ended before the job was sent');
       }
   }
+}
+
+/**
+ * The actions of one reconcile, planned once from what was observed: a new run gets its finalizer
+ * and, in the same pass, its first actions (waiting for the finalizer's watch event would cost a
+ * round trip through a busy API server in a burst).
+ */
+export function planReconcile(run: RunView, validity: Validity, pod: PodView, exec: ExecView, now: Date, config: PlanConfig): Action[] {
+  const actions = planRun(run, validity, pod, exec, now, config);
+  if (actions[0]?.type !== 'addFinalizer') return actions;
+  return [actions[0], ...planRun({ ...run, hasFinalizer: true }, validity, pod, exec, now, config)];
 }
 
 function planFinished(run: RunView, pod: PodView, now: Date): Action[] {

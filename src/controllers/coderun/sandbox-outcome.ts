@@ -1,7 +1,7 @@
 // What an exec of `runner run` in a sandbox pod (cold or warm) produced, as the verdict module
 // reads it. The result comes only from the runner's stdout: nothing the program can write (its
 // own output goes through the runner's pipes; the termination log is never read) reaches it.
-import { parseResultDocument } from './runner-protocol.js';
+import { parseResultDocument } from '../../sandbox/runner-protocol.js';
 import type { RunOutcome } from './verdict.js';
 
 export interface ExecOutput {

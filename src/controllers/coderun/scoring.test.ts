@@ -1,7 +1,7 @@
 import { CodeRunStatusSchema, type CodeRunSpec, type TestVerdict } from '../../crds/coderun.js';
 import { scoringPlan } from './scoring.js';
 import { buildFinishedStatus } from './status.js';
-import { LIMITS, passedTest } from './test-fixtures.js';
+import { LIMITS, passedTest } from '../../sandbox/test-fixtures.js';
 import { judgeRun, type Judgement } from './verdict.js';
 
 // Scoring judged end to end through judgeRun: what a problem setter sees in the status.

@@ -1,5 +1,5 @@
 import { CodeRunStatusSchema } from '../../crds/coderun.js';
-import type { ResultDocument } from './runner-protocol.js';
+import type { ResultDocument } from '../../sandbox/runner-protocol.js';
 import {
   buildFinishedStatus,
   buildInvalidStatus,
@@ -10,7 +10,7 @@ import {
   truncateUtf8,
   type RunRecord,
 } from './status.js';
-import { LIMITS, passedTest } from './test-fixtures.js';
+import { LIMITS, passedTest } from '../../sandbox/test-fixtures.js';
 import { judgeRun, type Judgement } from './verdict.js';
 
 const started = new Date('2026-11-22T06:00:00.250Z');

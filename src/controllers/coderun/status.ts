@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import type { CodeRunStatus, CompileStatus, TestStatus, Verdict } from '../../crds/coderun.js';
+import type { CodeRunStatus, CompileStatus, RunPath, TestStatus, Verdict } from '../../crds/coderun.js';
 import type { Condition } from '../../crds/common.js';
-import type { Encoding } from './runner-protocol.js';
+import type { Encoding } from '../../sandbox/runner-protocol.js';
 import { charStart } from './utf8.js';
 import type { InvalidReason } from './validate.js';
 import type { Judgement, TestJudgement } from './verdict.js';
@@ -18,8 +18,6 @@ export interface StatusConfig {
 
 // 256 KiB of output at most keeps a status with 512 tests well under etcd's 1.5 MB object limit.
 export const DEFAULT_STATUS_CONFIG: StatusConfig = { outputBytes: 4096, outputBudgetBytes: 262_144, messageBytes: 1024 };
-
-export type RunPath = 'cold' | 'warm';
 
 /** Cuts text to at most maxBytes of UTF-8 without splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {

@@ -1,5 +1,5 @@
 import { validateCodeRun, type ValidationResult } from './validate.js';
-import { CPP, PYTHON3 } from './test-fixtures.js';
+import { CPP, PYTHON3 } from '../../sandbox/test-fixtures.js';
 
 const runtimeObject = (spec: unknown) => ({ apiVersion: 'coderun.dev/v1alpha1', kind: 'Runtime', metadata: { name: 'python3' }, spec });
 const python3 = runtimeObject(PYTHON3);

@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import { CodeRunSpecSchema, type CodeRunSpec } from '../../crds/coderun.js';
+import { formatIssues } from '../../crds/format-issues.js';
 import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
-import { limitsAboveMax, resolveLimits, type ResolvedLimits } from './limits.js';
+import { limitsAboveMax, resolveLimits, type ResolvedLimits } from '../../sandbox/limits.js';
 
 /** Why a CodeRun cannot run; the reason of its Valid=False condition. */
 export type InvalidReason = 'InvalidSpec' | 'RuntimeNotFound' | 'RuntimeInvalid' | 'LimitsAboveMaximum' | 'ReferenceNotFound';
@@ -9,20 +9,6 @@ export type InvalidReason = 'InvalidSpec' | 'RuntimeNotFound' | 'RuntimeInvalid'
 export type ValidationResult =
   | { valid: true; spec: CodeRunSpec; runtime: RuntimeSpec; limits: ResolvedLimits }
   | { valid: false; reason: InvalidReason; message: string };
-
-function pathText(prefix: string, path: PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`), prefix);
-}
-
-/** One line per problem, each naming the field: "spec.source: set exactly one of ...". */
-export function formatIssues(prefix: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
-      return `${pathText(prefix, issue.path)}: ${missing ? 'is required' : issue.message}`;
-    })
-    .join('; ');
-}
 
 /** The Runtime named at `field` (unparsed, undefined when there is none), parsed. */
 export function parseRuntime(

@@ -1,7 +1,7 @@
 import type { Compare, TestVerdict } from '../../crds/coderun.js';
-import type { CompileResult, ResultDocument } from './runner-protocol.js';
+import type { CompileResult, ResultDocument } from '../../sandbox/runner-protocol.js';
 import { runSteps } from './steps.js';
-import { LIMITS, passedTest, type TestChanges } from './test-fixtures.js';
+import { LIMITS, passedTest, type TestChanges } from '../../sandbox/test-fixtures.js';
 import { signalText } from './signals.js';
 import { judgeRun, judgeRunAsync, judgeTest, type JudgeInput } from './verdict.js';
 

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { chooseStartPath, claimCandidates, ownClaim, staleClaims, type ClaimOwner, type StartPath, type StartPathInput } from './claim-choice.js';
+import { chooseStartPath, claimCandidates, ownClaim, type StartPath, type StartPathInput } from './claim-choice.js';
 
 const HASH = 'abc123';
 
@@ -85,22 +85,5 @@ describe('chooseStartPath', () => {
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(chooseStartPath({ ...base, ...input })).toEqual(expected);
-  });
-});
-
-describe('staleClaims', () => {
-  const claimed = ['p-missing', 'p-terminal', 'p-current', 'p-other'].map((name) => pod({ name, state: 'claimed' }));
-  const owners: Record<string, ClaimOwner> = {
-    'p-missing': { kind: 'missing' },
-    'p-terminal': { kind: 'terminal' },
-    'p-current': { kind: 'live', podName: 'p-current' },
-    'p-other': { kind: 'live', podName: undefined },
-  };
-  const ownerOf = (p: V1Pod): ClaimOwner => owners[p.metadata?.name ?? ''] ?? { kind: 'missing' };
-  it('at start, every claim its run does not record as its current pod is stale', () => {
-    expect(staleClaims(claimed, ownerOf, true)).toEqual(['p-missing', 'p-other', 'p-terminal']);
-  });
-  it('later, only claims of gone or finished runs: a live run may be between claim and status write', () => {
-    expect(staleClaims(claimed, ownerOf, false)).toEqual(['p-missing', 'p-terminal']);
   });
 });

@@ -1,8 +1,8 @@
 // Which pool pod a run claims, and what a run does when there is none. Pure: the reconciler
 // passes the pods from its cache and carries out the choice.
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '../coderun/sandbox-names.js';
-import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from './pool-labels.js';
+import { LABELS, labelValue } from '../../sandbox/names.js';
+import { POOL_COMPONENT, POOL_LABELS } from '../../sandbox/pool-labels.js';
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -37,7 +37,7 @@ export function claimCandidates(
     .filter(
       (pod) =>
         isClaimable(pod) &&
-        pod.metadata?.labels?.[LABELS.runtime] === poolRuntimeLabel(runtimeName) &&
+        pod.metadata?.labels?.[LABELS.runtime] === labelValue(runtimeName) &&
         pod.metadata.labels[POOL_LABELS.specHash] === specHash,
     )
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
@@ -88,25 +88,4 @@ export function chooseStartPath(input: StartPathInput): StartPath {
   const left = input.warmWaitMs - input.waitedMs;
   if (left > 0) return { kind: 'wait', ms: Math.min(WARM_WAIT_POLL_MS, left) };
   return { kind: 'cold' };
-}
-
-/** What a claimed pool pod's run looks like in the cache: enough to decide whether the claim is stale. */
-export type ClaimOwner = { kind: 'missing' } | { kind: 'terminal' } | { kind: 'live'; podName: string | undefined };
-
-/**
- * Claimed pool pods that must go. At start (`atStart`), no exec of this process is in flight, so
- * every claim not recorded as its run's current pod is stale (its exec died with the old
- * process; the run retries in a fresh pod). Later, only claims of runs that are gone or finished:
- * a live run may be between its claim and its status write.
- */
-export function staleClaims(claimed: readonly V1Pod[], ownerOf: (pod: V1Pod) => ClaimOwner, atStart: boolean): string[] {
-  const out: string[] = [];
-  for (const pod of claimed) {
-    const name = pod.metadata?.name;
-    if (name === undefined) continue;
-    const owner = ownerOf(pod);
-    const stale = owner.kind !== 'live' || (atStart && owner.podName !== name);
-    if (stale) out.push(name);
-  }
-  return out.sort();
 }

@@ -1,10 +1,11 @@
 // One Runtime's pool pods as the pool plan sees them: the cache, corrected by the writes the
 // cache does not show yet (pool-expectations). Pure.
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '../coderun/sandbox-names.js';
+import { LABELS, labelValue } from '../../sandbox/names.js';
 import { isClaimable } from './claim-choice.js';
 import type { CachedNames, PendingWrites } from './pool-expectations.js';
-import { POOL_COMPONENT, POOL_LABELS, poolRuntimeLabel } from './pool-labels.js';
+import { POOL_COMPONENT, POOL_LABELS } from '../../sandbox/pool-labels.js';
+import type { PoolPodState } from '../../observability/domain-metrics.js';
 
 export interface PoolPodView {
   name: string;
@@ -13,7 +14,7 @@ export interface PoolPodView {
    * claimed: serving a run, never touched by the pool; ended: an idle pod that stopped for good
    * (evicted, failed), holding no work.
    */
-  state: 'starting' | 'idle' | 'claimed' | 'ended';
+  state: PoolPodState | 'ended';
   /** The version seen in the cache, which a delete is guarded by; undefined for a pod created but not in the cache yet. */
   resourceVersion: string | undefined;
   templateHash: string | undefined;
@@ -22,7 +23,7 @@ export interface PoolPodView {
 
 /** The Runtime's pool pods in the cache, being deleted or not. */
 export function poolPodsOf(pods: readonly V1Pod[], runtimeName: string): V1Pod[] {
-  const runtime = poolRuntimeLabel(runtimeName);
+  const runtime = labelValue(runtimeName);
   return pods.filter((pod) => pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT && pod.metadata.labels[LABELS.runtime] === runtime);
 }
 

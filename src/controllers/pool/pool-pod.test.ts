@@ -1,6 +1,6 @@
 import type { RuntimeSpec } from '../../crds/runtime.js';
-import { PYTHON3 } from '../coderun/test-fixtures.js';
-import { DEFAULT_SANDBOX_CONFIG, sandboxResources } from '../coderun/sandbox-pod.js';
+import { PYTHON3 } from '../../sandbox/test-fixtures.js';
+import { DEFAULT_SANDBOX_CONFIG, sandboxResources } from '../../sandbox/pod.js';
 import { poolResources, poolTemplateHash, poolTemplateOf, type ObservedRuntime } from './pool-pod.js';
 
 const spec: RuntimeSpec = { ...PYTHON3, warmPool: { replicas: 4 } };

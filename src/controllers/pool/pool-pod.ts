@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import type { V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
 import { API_VERSION } from '../../crds/common.js';
 import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
-import { resolveCompileLimits } from '../coderun/limits.js';
-import { buildSandboxPodSpec, sandboxResources, type SandboxConfig } from '../coderun/sandbox-pod.js';
-import { POOL_LABELS, idlePoolLabels } from './pool-labels.js';
+import { resolveCompileLimits } from '../../sandbox/limits.js';
+import { buildSandboxPodSpec, sandboxResources, type SandboxConfig } from '../../sandbox/pod.js';
+import { POOL_LABELS, idlePoolLabels } from '../../sandbox/pool-labels.js';
 
 /** A Runtime as the caches hold it: checked loosely, the spec is parsed here. */
 export interface ObservedRuntime {

@@ -3,8 +3,8 @@ import { pino } from 'pino';
 import type { RuntimeStatus } from '../../crds/runtime.js';
 import { createDomainMetrics } from '../../observability/domain-metrics.js';
 import { createRegistry } from '../../observability/registry.js';
-import { DEFAULT_SANDBOX_CONFIG } from '../coderun/sandbox-pod.js';
-import { PYTHON3 } from '../coderun/test-fixtures.js';
+import { DEFAULT_SANDBOX_CONFIG } from '../../sandbox/pod.js';
+import { PYTHON3 } from '../../sandbox/test-fixtures.js';
 import { poolTemplateHash, type ObservedRuntime } from './pool-pod.js';
 import { poolReconciler } from './pool-reconciler.js';
 

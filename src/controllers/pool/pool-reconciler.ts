@@ -8,13 +8,13 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { RuntimeStatusSchema } from '../../crds/runtime.js';
 import type { PoolApi } from '../../kube/pool-api.js';
-import type { DomainMetrics } from '../../observability/domain-metrics.js';
-import { allocateUid, uidsInUse } from '../coderun/sandbox-names.js';
-import { uidRangeOf, type SandboxConfig } from '../coderun/sandbox-pod.js';
-import type { Reconcile } from '../machinery/controller.js';
+import { POOL_POD_STATES, type DomainMetrics } from '../../observability/domain-metrics.js';
+import { allocateUid, uidsInUse } from '../../sandbox/names.js';
+import { uidRangeOf, type SandboxConfig } from '../../sandbox/pod.js';
+import type { Reconcile } from '../../machinery/controller.js';
 import { cachedNames, poolPodViews, poolPodsOf } from './observed-pool.js';
 import { PoolExpectations } from './pool-expectations.js';
-import { poolPodName } from './pool-labels.js';
+import { poolPodName } from '../../sandbox/pool-labels.js';
 import { poolTemplateOf, type ObservedRuntime, type PoolTemplate } from './pool-pod.js';
 import { countPool, planPool, type PoolStatus } from './pool-plan.js';
 
@@ -96,7 +96,7 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
     const pending = expectations.pending(name, cachedNames(cached), at);
     const pods = poolPodViews(cached, pending);
     const counts = countPool(pods, template?.hash);
-    for (const state of ['starting', 'idle', 'claimed'] as const) deps.metrics.poolPods.set({ runtime: name, state }, counts[state]);
+    for (const state of POOL_POD_STATES) deps.metrics.poolPods.set({ runtime: name, state }, counts[state]);
     const actions = planPool({
       runtimeExists: runtime !== undefined,
       desired: template === undefined ? undefined : { replicas: template.replicas, templateHash: template.hash },

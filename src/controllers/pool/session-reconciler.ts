@@ -5,9 +5,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ExecSession, ExecTarget } from '../../kube/pod-exec.js';
-import { SANDBOX_CONTAINER, runnerRunCommand } from '../coderun/sandbox-pod.js';
-import type { Reconcile } from '../machinery/controller.js';
-import { ItemExponentialFailureRateLimiter } from '../machinery/rate-limiter.js';
+import { SANDBOX_CONTAINER, runnerRunCommand } from '../../sandbox/pod.js';
+import type { Reconcile } from '../../machinery/controller.js';
+import { ItemExponentialFailureRateLimiter } from '../../machinery/rate-limiter.js';
 import { isClaimable } from './claim-choice.js';
 import { sessionAction, type WarmSessions } from './warm-sessions.js';
 

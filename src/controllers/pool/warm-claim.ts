@@ -4,24 +4,18 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PoolApi } from '../../kube/pool-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
-import type { RunRef } from '../coderun/sandbox-names.js';
+import { claimedPodMetadata } from '../../sandbox/pool-labels.js';
+import type { WarmClaimRequest, WarmStart } from '../../sandbox/warm-pool.js';
 import { chooseStartPath, claimCandidates, ownClaim } from './claim-choice.js';
-import { claimedPodMetadata } from './pool-labels.js';
 
 /** Candidates one reconcile tries before it lets the cache catch up (requeue) and looks again. */
 const CLAIM_TRIES = 4;
 /** After every try lost, the run looks again this soon: the cache then shows those pods claimed. */
 const LOST_CLAIMS_RETRY_MS = 5;
 
-export type WarmStart = { kind: 'claimed'; pod: V1Pod; fresh: boolean } | { kind: 'cold' } | { kind: 'wait'; ms: number };
-
-export interface WarmClaimInput {
-  run: RunRef;
-  runtimeName: string;
-  attempt: number;
+export interface WarmClaimInput extends WarmClaimRequest {
   /** The template hash of the pool's current pods; undefined when the Runtime has no pool. */
   poolSpecHash: string | undefined;
-  waitedMs: number;
   warmWaitMs: number;
 }
 

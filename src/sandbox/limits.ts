@@ -1,6 +1,6 @@
-import type { FullLimits, Limits, LimitName } from '../../crds/limits.js';
-import { LIMIT_NAMES } from '../../crds/limits.js';
-import type { RuntimeSpec } from '../../crds/runtime.js';
+import type { FullLimits, Limits, LimitName } from '../crds/limits.js';
+import { LIMIT_NAMES } from '../crds/limits.js';
+import type { RuntimeSpec } from '../crds/runtime.js';
 
 /** The limits a run is executed with: every test's, and the compile step's when there is one. */
 export interface ResolvedLimits {

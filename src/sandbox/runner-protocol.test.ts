@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseResultDocument, type ResultDocument } from './runner-protocol.js';
 
 // As the runner prints it: each output beside its encoding.
@@ -87,5 +89,21 @@ describe('captured outputs are decoded into bytes', () => {
     const parsed = parseResultDocument(text);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.message).toContain(message);
+  });
+});
+
+describe('the golden result document the Go runner tests write', () => {
+  // runner/internal/protocol/result_test.go writes this file from the runner's own ResultWriter.
+  const golden = readFileSync(resolve(import.meta.dirname, '../../runner/internal/protocol/testdata/result.golden.json'), 'utf8');
+
+  it('parses into the compile step and every test, outputs decoded', () => {
+    const parsed = parseResultDocument(golden);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.result.error).toBeNull();
+    expect(parsed.result.compile).toMatchObject({ exitCode: 0, output: Buffer.from('warning: <x>\n') });
+    expect(parsed.result.tests).toEqual([
+      expect.objectContaining({ name: 'a&b', exitCode: 0, signal: null, stdout: Buffer.from('3\n'), stderr: Buffer.from([0xff]), limitExceeded: null }),
+      expect.objectContaining({ name: '2', exitCode: null, signal: 9, memoryKiB: 70000, stdout: Buffer.alloc(0), limitExceeded: 'memory' }),
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { HOST_UID_RANGE, USERNS_UID_RANGE, allocateUid, runSelector, sandboxLabels, sandboxPodName, sandboxUid, uidsInUse } from './sandbox-names.js';
+import { HOST_UID_RANGE, USERNS_UID_RANGE, allocateUid, runSelector, sandboxLabels, sandboxPodName, sandboxUid, uidsInUse } from './names.js';
 
 const uid = '6f1c2a9e-6b53-4a8e-9d1e-2b7f3c4d5e6f';
 

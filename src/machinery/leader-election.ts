@@ -2,10 +2,10 @@ import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1L
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { LeaderElectionMetrics } from '../../observability/machinery-metrics.js';
+import type { LeaderElectionMetrics } from '../observability/machinery-metrics.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { decideLease, timingProblem } from './lease-decision.js';
-import { connectionPerRequest } from '../../kube/kube-config.js';
+import { connectionPerRequest } from '../kube/kube-config.js';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;

@@ -1,7 +1,7 @@
 // Names and labels of warm pool pods. The pool controller keeps a Runtime's idle pods by their
 // state label: claiming flips it to claimed, the pod stops counting as idle, and a replacement
 // starts at once.
-import { LABELS, MANAGED_BY, RUN_NAME_ANNOTATION, sandboxLabels, type RunRef } from '../coderun/sandbox-names.js';
+import { LABELS, MANAGED_BY, RUN_NAME_ANNOTATION, labelValue, sandboxLabels, type RunRef } from './names.js';
 
 export const POOL_LABELS = {
   /** idle: waiting for a run, kept by the pool controller; claimed: serving exactly one run. */
@@ -22,24 +22,19 @@ export function poolPodName(runtimeName: string, suffix: string): string {
   return `pool-${prefix}-${suffix}`;
 }
 
-/** The labels a label value may hold: at most 63 characters, alphanumeric at both ends. */
-export function poolRuntimeLabel(runtimeName: string): string {
-  return runtimeName.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
-}
-
 /** The labels every pool pod starts with. */
 export function idlePoolLabels(runtimeName: string): Record<string, string> {
   return {
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.component]: POOL_COMPONENT,
-    [LABELS.runtime]: poolRuntimeLabel(runtimeName),
+    [LABELS.runtime]: labelValue(runtimeName),
     [POOL_LABELS.state]: 'idle',
   };
 }
 
 /** Selects every pod of one Runtime's pool, idle or claimed. */
 export function poolPodsSelector(runtimeName: string): string {
-  return `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=${POOL_COMPONENT},${LABELS.runtime}=${poolRuntimeLabel(runtimeName)}`;
+  return `${LABELS.managedBy}=${MANAGED_BY},${LABELS.component}=${POOL_COMPONENT},${LABELS.runtime}=${labelValue(runtimeName)}`;
 }
 
 /** Selects claimed pool pods of every Runtime (the start-up sweep). */

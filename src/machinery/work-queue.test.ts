@@ -1,5 +1,5 @@
-import { createMachineryMetrics } from '../../observability/machinery-metrics.js';
-import { createRegistry } from '../../observability/registry.js';
+import { createMachineryMetrics } from '../observability/machinery-metrics.js';
+import { createRegistry } from '../observability/registry.js';
 import { FakeClock, settle } from './fake-clock.js';
 import { ItemExponentialFailureRateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';

@@ -10,8 +10,8 @@ import {
   sandboxResources,
   type ColdPodInput,
   type SandboxConfig,
-} from './sandbox-pod.js';
-import { sandboxUid } from './sandbox-names.js';
+} from './pod.js';
+import { sandboxUid } from './names.js';
 import { CPP, PYTHON3 } from './test-fixtures.js';
 
 const run = { namespace: 'judge', name: 'sum', uid: '6f1c2a9e-6b53-4a8e-9d1e-2b7f3c4d5e6f' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FullLimitsSchema } from '../../crds/limits.js';
+import { FullLimitsSchema } from '../crds/limits.js';
 
 // The documents exchanged with the runner (issue 3): one job in, one result out. The runner
 // does no judging; the controller turns a result into verdicts.

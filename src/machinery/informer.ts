@@ -1,12 +1,12 @@
 import { makeInformer, type Informer as ClientInformer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import type { InformerMetrics } from '../../observability/machinery-metrics.js';
+import type { InformerMetrics } from '../observability/machinery-metrics.js';
 import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 import { InformerCache, type CacheChange } from './informer-cache.js';
 import { listCollection } from './kube-list.js';
 import type { KubeObjectLike } from './object-key.js';
-import { connectionPerRequest } from '../../kube/kube-config.js';
+import { connectionPerRequest } from '../kube/kube-config.js';
 
 /** What to do when objects come and go. Handlers should only enqueue keys (see event-handlers). */
 export interface InformerHandlers<T> {

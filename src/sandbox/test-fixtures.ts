@@ -1,4 +1,4 @@
-import type { RuntimeSpec } from '../../crds/runtime.js';
+import type { RuntimeSpec } from '../crds/runtime.js';
 import type { ResolvedLimits } from './limits.js';
 import type { TestResult } from './runner-protocol.js';
 

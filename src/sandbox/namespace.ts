@@ -5,7 +5,7 @@ import type { V1Namespace, V1NetworkPolicy } from '@kubernetes/client-node';
 
 export const DEFAULT_DENY_POLICY = 'coderun-default-deny';
 
-export function sandboxNamespace(name: string): V1Namespace {
+export function sandboxNamespace(name: string): V1Namespace & { metadata: { name: string } } {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',

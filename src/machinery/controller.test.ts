@@ -1,5 +1,5 @@
-import { createMachineryMetrics } from '../../observability/machinery-metrics.js';
-import { createRegistry } from '../../observability/registry.js';
+import { createMachineryMetrics } from '../observability/machinery-metrics.js';
+import { createRegistry } from '../observability/registry.js';
 import { sleep } from './clock.js';
 import { Controller, type Reconcile } from './controller.js';
 import { FakeClock, settle } from './fake-clock.js';

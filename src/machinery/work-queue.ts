@@ -1,4 +1,4 @@
-import type { WorkQueueMetrics } from '../../observability/machinery-metrics.js';
+import type { WorkQueueMetrics } from '../observability/machinery-metrics.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 

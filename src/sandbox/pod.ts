@@ -9,7 +9,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { RuntimeSpec } from '../../crds/runtime.js';
+import type { RuntimeSpec } from '../crds/runtime.js';
 import type { ResolvedLimits } from './limits.js';
 import {
   HOST_UID_RANGE,
@@ -20,7 +20,7 @@ import {
   sandboxPodName,
   type RunRef,
   type UidRange,
-} from './sandbox-names.js';
+} from './names.js';
 
 /** Operator-wide settings of sandbox pods. */
 export interface SandboxConfig {

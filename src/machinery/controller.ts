@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
-import { withRequestSignal } from '../../kube/request-signal.js';
-import type { MachineryMetrics } from '../../observability/machinery-metrics.js';
+import { withRequestSignal } from '../kube/request-signal.js';
+import type { MachineryMetrics } from '../observability/machinery-metrics.js';
 import { realClock, type Clock } from './clock.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';

@@ -23,7 +23,8 @@ export const RUN_NAME_ANNOTATION = 'coderun.dev/run-name';
 
 const NAME_PREFIX_CHARS = 20;
 
-function labelSafe(value: string, max = 63): string {
+/** A label value: at most 63 characters, alphanumeric at both ends. */
+export function labelValue(value: string, max = 63): string {
   return value
     .slice(0, max)
     .replace(/[^A-Za-z0-9]+$/, '')
@@ -46,9 +47,9 @@ export function sandboxLabels(run: RunRef, runtimeName: string, attempt: number)
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.component]: 'sandbox',
     [LABELS.runNamespace]: run.namespace,
-    [LABELS.runName]: labelSafe(run.name),
+    [LABELS.runName]: labelValue(run.name),
     [LABELS.runUid]: run.uid,
-    [LABELS.runtime]: labelSafe(runtimeName),
+    [LABELS.runtime]: labelValue(runtimeName),
     [LABELS.attempt]: String(attempt),
   };
 }

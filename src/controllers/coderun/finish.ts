@@ -1,0 +1,28 @@
+// The end of a run: its one terminal status (a verdict, Invalid or SystemError), counted, and
+// said in an event where its owner looks.
+import type { CodeRunStatus } from '../../crds/coderun.js';
+import { runRef } from './observed-run.js';
+import { secondsBetween, writeStatus, type RunContext } from './context.js';
+import { judgeInputOf } from './judging-record.js';
+import { buildFinishedStatus } from './status.js';
+import { judgeRunAsync } from './verdict.js';
+
+/** Writes the terminal status; returns the run's version after it. */
+export async function finish(ctx: RunContext, resourceVersion: string, status: CodeRunStatus, verdictLabel: string): Promise<string> {
+  const written = await writeStatus(ctx, resourceVersion, status);
+  ctx.deps.metrics.runsTotal.inc({ runtime: ctx.runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
+  ctx.deps.events.record(runRef(ctx.run), status.phase === 'Failed' ? 'Warning' : 'Normal', verdictLabel, status.message ?? verdictLabel);
+  ctx.log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
+  return written;
+}
+
+/** Collects the ended execution: judges the runner's result and writes the verdict, once. */
+export async function collect(ctx: RunContext, resourceVersion: string): Promise<string> {
+  const { deps, key, view } = ctx;
+  const execution = deps.executions.get(key, view.attempts, view.podName);
+  if (execution?.state !== 'done') throw new Error('finishAttempt planned without an ended execution');
+  const { prepared, outcome, sentAt, finishedAt } = execution;
+  deps.metrics.runExecutionSeconds.observe({ runtime: prepared.runtimeName, path: execution.path }, secondsBetween(sentAt, finishedAt));
+  const judgement = await judgeRunAsync(judgeInputOf(prepared.judging, outcome));
+  return finish(ctx, resourceVersion, buildFinishedStatus({ ...ctx.record, judgement, finishedAt }, deps.statusConfig), judgement.verdict);
+}

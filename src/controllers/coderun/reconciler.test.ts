@@ -1,0 +1,152 @@
+// The CodeRun reconciler against a fake API edge (fake-cluster.ts), scenario by scenario, each
+// checked by what a user would look at: the run's status, its finalizer, the API writes taken,
+// and the sandbox objects left behind.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { CodeRunSpec } from '../../crds/coderun.js';
+import { claimedPodMetadata } from '../../sandbox/pool-labels.js';
+import { DEFAULT_SANDBOX_CONFIG } from '../../sandbox/pod.js';
+import { FakeCluster, Killed, OperatorUnderTest, finalizerOf, type Write } from './fake-cluster.js';
+import { FINALIZER } from './observed-run.js';
+
+const ECHO: CodeRunSpec = { runtime: 'python3', source: { inline: 'print(input())' }, tests: [{ name: 't1', stdin: 'hello\n', expectedStdout: 'hello\n' }] };
+const signal = () => ({ signal: new AbortController().signal });
+
+/** The run finished with the verdict, judged once, with nothing left behind. */
+function expectJudgedAndClean(cluster: FakeCluster, key: string, verdict: string): void {
+  expect(cluster.status(key)).toMatchObject({ verdict });
+  expect(cluster.terminalWrites.get(key)).toBe(1);
+  expect(cluster.podsOf(key)).toEqual([]);
+  expect(finalizerOf(cluster.runs.get(key))).toBe(false);
+}
+
+/** A new run and the operator's first reconcile of it. */
+async function firstPass() {
+  const cluster = new FakeCluster();
+  const key = cluster.submit('echo', ECHO);
+  const operator = new OperatorUnderTest(cluster);
+  cluster.sync();
+  await operator.reconcile(key, signal());
+  return { cluster, key, operator };
+}
+
+describe('CodeRun reconciler', () => {
+  it('adds the finalizer and starts the run in one pass, then judges it and cleans up', async () => {
+    const { cluster, key, operator } = await firstPass();
+    expect(cluster.writes).toEqual<Write[]>(['setFinalizers', 'createPod', 'patchStatus']);
+    expect(cluster.runs.get(key)?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(cluster.status(key)).toMatchObject({ phase: 'Running', path: 'cold', attempts: 1 });
+    await operator.settle(key);
+    expectJudgedAndClean(cluster, key, 'Accepted');
+    expect(cluster.writes).toEqual<Write[]>(['setFinalizers', 'createPod', 'patchStatus', 'patchStatus', 'deleteAll', 'setFinalizers']);
+  });
+
+  it('does not act on a cache that still shows the version it wrote over', async () => {
+    const { cluster, key, operator } = await firstPass();
+    const before = [...cluster.writes];
+    // No sync: the cache shows the run as it was before the finalizer and the start.
+    await operator.reconcile(key, signal());
+    expect(cluster.writes).toEqual(before);
+    expect(cluster.podsOf(key)).toHaveLength(1);
+  });
+
+  it('reads the pod from the API on a cache miss instead of calling it lost', async () => {
+    const { cluster, key, operator } = await firstPass();
+    cluster.sync();
+    cluster.forgetPodsInCache();
+    await operator.reconcile(key, signal());
+    expect(cluster.podReads).toBe(1);
+    expect(cluster.writes).not.toContain('deleteAll');
+    expect(cluster.status(key)).toMatchObject({ phase: 'Running', attempts: 1 });
+  });
+
+  it('looks again soon after losing every claim, and runs warm once a claim holds', async () => {
+    const cluster = new FakeCluster();
+    const key = cluster.submit('echo', ECHO);
+    const operator = new OperatorUnderTest(cluster);
+    cluster.warm = () => ({ kind: 'wait', ms: 5 });
+    cluster.sync();
+    expect(await operator.reconcile(key, signal())).toEqual({ requeueAfterMs: 5 });
+    expect(cluster.writes).toEqual<Write[]>(['setFinalizers']);
+    expect(cluster.status(key)).toBeUndefined();
+
+    const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+    const pod: V1Pod = { metadata: { name: 'pool-python3-abcde', namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+    cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/pool-python3-abcde`, pod);
+    cluster.warm = () => ({ kind: 'claimed', pod, fresh: true });
+    await operator.settle(key);
+    expect(cluster.status(key)).toMatchObject({ path: 'warm', podName: 'pool-python3-abcde', attempts: 1 });
+    expectJudgedAndClean(cluster, key, 'Accepted');
+    expect(cluster.writes).not.toContain('createPod');
+  });
+
+  it('refuses a job over the runner\'s limit as invalid, starting nothing', async () => {
+    const cluster = new FakeCluster();
+    cluster.configMaps.set('huge', { data: { 'main.py': 'x'.repeat(65 * 1024 * 1024) } });
+    const key = cluster.submit('huge', { ...ECHO, source: { configMapKeyRef: { name: 'huge', key: 'main.py' } } });
+    const operator = new OperatorUnderTest(cluster);
+    await operator.settle(key, 3);
+    expect(cluster.status(key)?.phase).toBe('Failed');
+    expect(cluster.status(key)?.verdict).toBeUndefined();
+    expect(cluster.status(key)?.message).toMatch(/over the runner's 64 MiB/);
+    expect(cluster.status(key)?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Valid', status: 'False', reason: 'InvalidSpec' })]));
+    expect(cluster.writes).not.toContain('createPod');
+    expect(cluster.terminalWrites.get(key)).toBe(1);
+    expect(finalizerOf(cluster.runs.get(key))).toBe(false);
+  });
+
+  it('ends in SystemError when a retry cannot rebuild what it judges with (a reference went away)', async () => {
+    const cluster = new FakeCluster();
+    cluster.configMaps.set('tests', { data: { in: 'hello\n' } });
+    const key = cluster.submit('refs', { ...ECHO, tests: [{ name: 't1', stdinFrom: { configMapKeyRef: { name: 'tests', key: 'in' } }, expectedStdout: 'hello\n' }] });
+    const first = new OperatorUnderTest(cluster);
+    cluster.sync();
+    await first.reconcile(key, signal());
+    expect(cluster.status(key)).toMatchObject({ phase: 'Running', attempts: 1 });
+    // The operator restarts (its execution is gone) and the ConfigMap was deleted meanwhile.
+    cluster.configMaps.clear();
+    const second = new OperatorUnderTest(cluster);
+    await second.sweepAtStart();
+    await second.settle(key);
+    expect(cluster.status(key)).toMatchObject({ phase: 'Failed', verdict: 'SystemError' });
+    expect(cluster.status(key)?.message).toMatch(/attempt 2 cannot start: .*tests/);
+    expectJudgedAndClean(cluster, key, 'SystemError');
+  });
+
+  it('deletes a finished run\'s leftover sandbox pod, in its reconcile and in the sweep', async () => {
+    const cluster = new FakeCluster();
+    const key = cluster.submit('echo', ECHO);
+    await new OperatorUnderTest(cluster).settle(key);
+    expectJudgedAndClean(cluster, key, 'Accepted');
+    // A pod of the run that no status names (created by an operator killed mid-step).
+    const leftover = (name: string): V1Pod => ({
+      metadata: { name, namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata({ namespace: 'judge', name: 'echo', uid: 'uid-echo' }, 'python3', 2) },
+    });
+    cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/left-1`, leftover('left-1'));
+    await new OperatorUnderTest(cluster).settle(key, 2);
+    expect(cluster.podsOf(key)).toEqual([]);
+
+    cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/left-2`, leftover('left-2'));
+    await new OperatorUnderTest(cluster).sweepAtStart();
+    expect(cluster.podsOf(key)).toEqual([]);
+    expect(cluster.terminalWrites.get(key)).toBe(1);
+  });
+
+  // The happy path writes: finalizer, pod, Running, verdict, children deleted, finalizer removed.
+  const HAPPY_WRITES = 6;
+  const kills = Array.from({ length: HAPPY_WRITES }, (_, i) => i + 1).flatMap((write) => [
+    { write, applied: false },
+    { write, applied: true },
+  ]);
+  it.each(kills)('an operator killed at write $write (applied: $applied) and started again judges the run once and leaves nothing behind', async (killAt) => {
+    const cluster = new FakeCluster();
+    const key = cluster.submit('echo', ECHO);
+    cluster.killAt = killAt;
+    await expect(new OperatorUnderTest(cluster).settle(key)).rejects.toThrow(Killed);
+    cluster.killAt = undefined;
+    const restarted = new OperatorUnderTest(cluster);
+    await restarted.sweepAtStart();
+    await restarted.settle(key);
+    expectJudgedAndClean(cluster, key, 'Accepted');
+    expect(cluster.status(key)?.attempts).toBeLessThanOrEqual(2);
+  });
+});

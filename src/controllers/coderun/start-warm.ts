@@ -1,0 +1,36 @@
+// The warm attempt: a claimed pool pod is recorded in status first (a retry after a conflict or a
+// restart then finds it), then the job goes to the runner waiting in it, through the exec opened
+// ahead when there is one.
+import type { V1Pod } from '@kubernetes/client-node';
+import { runRef } from './observed-run.js';
+import { secondsBetween, writeStatus, type RunContext } from './context.js';
+import type { ReadyAttempt } from './prepare.js';
+import { runJob } from './run-job.js';
+import { buildRunningStatus, type RunRecord } from './status.js';
+
+/** A warm start, or the word to go cold, or to look again after `ms`. */
+export type WarmAttempt = { kind: 'started'; resourceVersion: string } | { kind: 'cold' } | { kind: 'wait'; ms: number };
+
+export async function attemptWarm(ctx: RunContext, resourceVersion: string, prepared: ReadyAttempt, attempt: number): Promise<WarmAttempt> {
+  const { deps, view, at } = ctx;
+  const warm = await deps.warm.claim({ run: runRef(ctx.run), runtimeName: prepared.runtimeName, attempt, waitedMs: at.getTime() - view.createdAt.getTime() });
+  if (warm.kind !== 'claimed') return warm;
+  return { kind: 'started', resourceVersion: await startWarm(ctx, resourceVersion, prepared, attempt, warm.pod) };
+}
+
+async function startWarm(ctx: RunContext, resourceVersion: string, prepared: ReadyAttempt, attempt: number, pod: V1Pod): Promise<string> {
+  const { deps, key, view } = ctx;
+  const podName = pod.metadata?.name;
+  if (podName === undefined) throw new Error('a claimed pool pod has no name');
+  const claimedAt = ctx.now();
+  const record: RunRecord = { path: 'warm', podName, attempts: attempt, startedAt: view.startedAt ?? claimedAt, observedGeneration: ctx.run.metadata.generation };
+  const written = await writeStatus(ctx, resourceVersion, buildRunningStatus({ ...record, now: claimedAt }));
+  if (attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
+  const session = deps.warm.takeSession(podName);
+  deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
+  deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, ctx.now()));
+  const execution = { attempt, podName, path: 'warm' as const, prepared };
+  deps.executions.start(key, execution, runJob(deps, execution, session));
+  ctx.log.debug({ pod: podName, attempt }, 'warm run started');
+  return written;
+}
