@@ -18,6 +18,13 @@ describe('issueBundle', () => {
     expect(serving.keyUsage).toContain('1.3.6.1.5.5.7.3.1'); // serverAuth
   });
 
+  test('serials are positive integers in minimal DER (strict parsers refuse a needless leading zero)', () => {
+    for (let i = 0; i < 12; i++) {
+      const issued = issueBundle(NAMES, NOW);
+      for (const pem of [issued.caCert, issued.cert]) expect(new X509Certificate(pem).serialNumber).toMatch(/^(?!00)[0-7][0-9A-F]{31}$/);
+    }
+  });
+
   test('renewing the serving certificate keeps the CA', () => {
     const renewed = issueBundle(NAMES, later(80 * 86_400_000), bundle);
     expect(renewed.caCert).toBe(bundle.caCert);

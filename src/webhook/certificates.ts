@@ -31,8 +31,11 @@ function keyPair(): { forgeKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.r
 function newCertificate(publicKey: forge.pki.PublicKey, now: Date, lifetimeMs: number, commonName: string): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  // A positive 128-bit serial (the leading 0 keeps it positive in DER).
-  cert.serialNumber = `00${randomBytes(16).toString('hex')}`;
+  // A positive serial in minimal DER: the first byte in 0x01..0x7f (a leading 00 before a byte
+  // below 0x80 is not DER, and strict parsers refuse the certificate).
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
+  cert.serialNumber = serial.toString('hex');
   cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
   cert.validity.notAfter = new Date(now.getTime() + lifetimeMs);
   cert.setSubject([{ name: 'commonName', value: commonName }]);
