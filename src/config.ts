@@ -20,6 +20,7 @@ const env = z.object({
   CODERUN_REFERENCE_GRACE_SECONDS: int(0, 3600, 10),
   CODERUN_POD_START_TIMEOUT_SECONDS: int(5, 3600, 300),
   CODERUN_MAX_ATTEMPTS: int(1, 10, 3),
+  CODERUN_RESULT_BUDGET_MIB: int(16, 65_536, 512),
   CODERUN_WARM_WAIT_MS: int(0, 600_000, 0),
   CODERUN_HOST_USERS: bool(true),
   CODERUN_METRICS_PORT: int(0, 65_535, 8080),
@@ -49,6 +50,11 @@ export interface OperatorConfig {
   referenceGraceMs: number;
   podStartTimeoutMs: number;
   maxAttempts: number;
+  /**
+   * MiB of results the runners in flight may send back at once (each run counts the most its
+   * result can be): the operator's memory beyond its base is a few times this.
+   */
+  resultBudgetMiB: number;
   /**
    * How long a run whose Runtime has a warm pool may wait for an idle pool pod before it takes
    * the cold path. 0 (the default): cold at once; see the README for why.
@@ -92,6 +98,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     referenceGraceMs: e.CODERUN_REFERENCE_GRACE_SECONDS * 1000,
     podStartTimeoutMs: e.CODERUN_POD_START_TIMEOUT_SECONDS * 1000,
     maxAttempts: e.CODERUN_MAX_ATTEMPTS,
+    resultBudgetMiB: e.CODERUN_RESULT_BUDGET_MIB,
     warmWaitMs: e.CODERUN_WARM_WAIT_MS,
     userNamespaces: !e.CODERUN_HOST_USERS,
     metricsPort: e.CODERUN_METRICS_PORT,

@@ -77,6 +77,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     statusConfig: { ...DEFAULT_STATUS_CONFIG, outputBytes: config.statusOutputBytes },
     plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, maxAttempts: config.maxAttempts },
     exec,
+    resultBudgetBytes: config.resultBudgetMiB * 1024 * 1024,
     warm,
     metrics,
   });

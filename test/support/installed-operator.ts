@@ -162,6 +162,7 @@ const CHART_CONFIG: Record<string, string> = {
   CODERUN_REFERENCE_GRACE_SECONDS: 'config.referenceGraceSeconds',
   CODERUN_POD_START_TIMEOUT_SECONDS: 'config.podStartTimeoutSeconds',
   CODERUN_MAX_ATTEMPTS: 'config.maxAttempts',
+  CODERUN_RESULT_BUDGET_MIB: 'config.resultBudgetMiB',
   CODERUN_WARM_WAIT_MS: 'config.warmWaitMs',
   LOG_LEVEL: 'config.logLevel',
 };

@@ -82,6 +82,7 @@ test("the schema's bounds of `config` are the ones src/config.ts accepts", () =>
     referenceGraceSeconds: 'CODERUN_REFERENCE_GRACE_SECONDS',
     podStartTimeoutSeconds: 'CODERUN_POD_START_TIMEOUT_SECONDS',
     maxAttempts: 'CODERUN_MAX_ATTEMPTS',
+    resultBudgetMiB: 'CODERUN_RESULT_BUDGET_MIB',
     warmWaitMs: 'CODERUN_WARM_WAIT_MS',
   };
   for (const [key, bounds] of Object.entries(schema.properties.config.properties)) {

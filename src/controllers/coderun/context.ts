@@ -6,6 +6,7 @@ import type { CodeRunStatus } from '../../crds/coderun.js';
 import type { CodeRunApi } from '../../kube/coderun-api.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { PodExec } from '../../kube/pod-exec.js';
+import type { ByteBudget } from '../../machinery/byte-budget.js';
 import type { SandboxApi } from '../../kube/sandbox-api.js';
 import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import type { WarmPool } from '../../sandbox/warm-pool.js';
@@ -22,6 +23,8 @@ export interface CodeRunReconcilerDeps extends PrepareDeps {
   codeRuns: Pick<CodeRunApi, 'patchStatus' | 'setFinalizers' | 'delete'>;
   sandbox: Pick<SandboxApi, 'createPod' | 'readPod' | 'deleteAll' | 'podWarnings'>;
   exec: Pick<PodExec, 'open'>;
+  /** Bytes of results in flight (what runners may send back at once). */
+  resultBudget: Pick<ByteBudget, 'acquire'>;
   /** Pool pods to claim, and the execs opened ahead into them. */
   warm: WarmPool;
   /** The executions this process holds; their ends enqueue the run. */

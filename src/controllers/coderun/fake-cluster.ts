@@ -3,6 +3,7 @@
 // caches that lag until synced, a kubelet that makes created pods Ready, and a runner that
 // answers every job with its tests' expected output. Every write is recorded, so a test checks
 // the actions taken, as sample-controller's controller_test.go does.
+import { ByteBudget } from '../../machinery/byte-budget.js';
 import type { V1ConfigMap, V1Pod, V1Status } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { CodeRunSpec, CodeRunStatus } from '../../crds/coderun.js';
@@ -186,6 +187,7 @@ export class FakeCluster {
       },
       pool: this.poolApi,
       exec: { open: async (target) => runner(target) },
+      resultBudget: new ByteBudget(64 * 1024 * 1024),
       warm,
       executions,
       references: {

@@ -7,7 +7,11 @@ import type { AttemptRecord, ExecWork } from './executions.js';
 import type { ReadyAttempt } from './prepare.js';
 import { execRunOutcome } from './sandbox-outcome.js';
 
-export function runJob(deps: Pick<CodeRunReconcilerDeps, 'exec' | 'sandboxConfig'>, attempt: AttemptRecord<ReadyAttempt>, session: ExecSession | undefined): ExecWork {
+export function runJob(
+  deps: Pick<CodeRunReconcilerDeps, 'exec' | 'sandboxConfig' | 'resultBudget'>,
+  attempt: AttemptRecord<ReadyAttempt>,
+  session: ExecSession | undefined,
+): ExecWork {
   const { prepared, podName } = attempt;
   const bounds = {
     timeoutMs: coldRunDeadlineSeconds(prepared.limits, prepared.testCount, deps.sandboxConfig) * 1000,
@@ -15,6 +19,17 @@ export function runJob(deps: Pick<CodeRunReconcilerDeps, 'exec' | 'sandboxConfig
     closeInputAfterLine: true,
   };
   return async (signal) => {
+    // The result and its parse are the operator's largest memory: what the programs in flight
+    // may send back at once is bounded, so no burst of huge outputs can exhaust the operator.
+    const release = await deps.resultBudget.acquire(bounds.maxOutputBytes);
+    try {
+      return await exchange(signal);
+    } finally {
+      release();
+    }
+  };
+
+  async function exchange(signal: AbortSignal) {
     const open = session ?? (await deps.exec.open({ namespace: deps.sandboxConfig.namespace, pod: podName, container: SANDBOX_CONTAINER, command: runnerRunCommand() }));
     const cancel = (): void => open.close();
     signal.addEventListener('abort', cancel, { once: true });
@@ -30,5 +45,5 @@ export function runJob(deps: Pick<CodeRunReconcilerDeps, 'exec' | 'sandboxConfig
     } finally {
       signal.removeEventListener('abort', cancel);
     }
-  };
+  }
 }

@@ -2,6 +2,7 @@
 // reaches its run through the run-name annotation); it reads Runtimes; the sweep of objects no run
 // needs starts before it.
 import type { V1Pod } from '@kubernetes/client-node';
+import { ByteBudget } from '../../machinery/byte-budget.js';
 import { GROUP, VERSION } from '../../crds/common.js';
 import { CodeRunApi } from '../../kube/coderun-api.js';
 import { EventRecorder } from '../../kube/events.js';
@@ -29,6 +30,8 @@ export interface CodeRunSetup {
   statusConfig: StatusConfig;
   plan: PlanConfig;
   exec: Pick<PodExec, 'open'>;
+  /** Bytes of results in flight at once (CODERUN_RESULT_BUDGET_MIB). */
+  resultBudgetBytes: number;
   warm: WarmPool;
   metrics: DomainMetrics;
 }
@@ -56,6 +59,7 @@ export function setupCodeRunController(mgr: Manager, setup: CodeRunSetup): void 
         sandbox,
         pool,
         exec: setup.exec,
+        resultBudget: new ByteBudget(setup.resultBudgetBytes),
         warm: setup.warm,
         executions,
         references: new ReferenceReader(mgr.kubeConfig),
