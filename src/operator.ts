@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OperatorConfig } from './config.js';
 import { GROUP, VERSION } from './crds/common.js';
-import { FINALIZER, ObservedRunSchema, type ObservedRun } from './controllers/coderun/observed-run.js';
+import { FINALIZER, ObservedRunSchema, runtimeNameOf, runView, type ObservedRun } from './controllers/coderun/observed-run.js';
 import { orphanedRunUids, ownerRunKey } from './controllers/coderun/orphans.js';
 import { isTerminal } from './controllers/coderun/plan.js';
 import { codeRunReconciler, newExecutions } from './controllers/coderun/reconciler.js';
@@ -32,10 +32,9 @@ import { PoolApi } from './kube/pool-api.js';
 import { ReferenceReader } from './kube/reference-reader.js';
 import { SandboxApi } from './kube/sandbox-api.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
-import { createDomainMetrics } from './observability/domain-metrics.js';
+import { observeRequests } from './kube/request-metrics.js';
 import { createObservabilityServer, type ObservabilityServer } from './observability/http-server.js';
-import { createMachineryMetrics } from './observability/machinery-metrics.js';
-import { createRegistry } from './observability/registry.js';
+import { createOperatorMetrics } from './observability/operator-metrics.js';
 
 const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
 
@@ -66,9 +65,8 @@ export function sandboxConfigOf(config: OperatorConfig): SandboxConfig {
 }
 
 export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, logger: Logger): Operator {
-  const registry = createRegistry({ processMetrics: true });
-  const machinery = createMachineryMetrics(registry);
-  const domain = createDomainMetrics(registry);
+  const { registry, machinery, domain, restClient } = createOperatorMetrics({ namespaceLabelLimit: config.metricsNamespaceLimit });
+  observeRequests(kubeConfig, restClient);
   const sandboxConfig = sandboxConfigOf(config);
   let leading: Leading | undefined;
 
@@ -157,6 +155,16 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       logger,
       reconcile: sessionReconciler({ pods, sessions, exec, requeueAfter: (key, ms) => sessionController.queue.addAfter(key, ms), logger }),
     });
+    const untrackRuns = domain.trackActiveRuns(() =>
+      runs
+        .list()
+        .filter((run) => !isTerminal(run.status?.phase))
+        .map((run) => {
+          const view = runView(run);
+          const running = view.podName !== undefined;
+          return { namespace: run.metadata.namespace, runtime: runtimeNameOf(run), phase: running ? 'Running' : 'Pending', since: (running ? view.startedAt : undefined) ?? view.createdAt };
+        }),
+    );
     runs.addHandlers(enqueueObject(controller.queue));
     pods.addHandlers(enqueueOwner(sessionController.queue, (pod: V1Pod) => (pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? objectKey(pod) : undefined)));
     pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
@@ -197,6 +205,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     state.stop = () =>
       (stopping ??= (async () => {
         clearInterval(sweepTimer);
+        untrackRuns();
         await Promise.all([controller.stop(), poolController.stop(), sessionController.stop()]);
         sessions.closeAll();
         executions.forgetAll();

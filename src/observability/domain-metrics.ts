@@ -1,10 +1,24 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { V1Pod } from '@kubernetes/client-node';
+import { NamespaceLabels } from './namespace-label.js';
+import { ReadyOnce } from './pool-readiness.js';
 
 /** Where a run executed: a pod created for it (cold) or a claimed pool pod (warm). */
 export type RunPath = 'cold' | 'warm';
 
 /** Warm pool pod states reported by coderun_warm_pool_pods. */
 export type PoolPodState = 'starting' | 'idle' | 'claimed';
+
+/** A live run as the gauges count it: Pending (no sandbox pod yet: queued) or Running (in one), since when. */
+export interface ActiveRun {
+  namespace: string;
+  runtime: string;
+  phase: 'Pending' | 'Running';
+  since: Date;
+}
+
+/** Namespaces that get a label of their own on per-course metrics (see NamespaceLabels). */
+export const DEFAULT_NAMESPACE_LABEL_LIMIT = 100;
 
 const latencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300, 600];
 
@@ -27,11 +41,72 @@ export interface DomainMetrics {
   claimConflicts: Counter<'runtime'>;
   /** Warm runs by how their exec started: opened ahead in the idle pod, or at claim time. */
   warmExecs: Counter<'runtime' | 'session'>;
+  /** CodeRun created until its terminal status was written: what the judge's users wait. */
+  runDurationSeconds: Histogram<'runtime' | 'path'>;
+  /** Finished runs per course: namespace (bounded, see namespaceLabel) and phase. */
+  namespaceRunsTotal: Counter<'namespace' | 'phase'>;
+  /** Runs that ended in SystemError, by the kind of platform failure. */
+  systemErrors: Counter<'runtime' | 'cause'>;
+  /** Attempts beyond the first: a fresh pod after a platform failure. */
+  retries: Counter<'runtime' | 'cause'>;
+  /** A warm pool pod's creation until it was Ready: how long the pool takes to refill a slot. */
+  poolPodReadySeconds: Histogram<'runtime'>;
+  /** Observes the ready time of the pool's pods that became Ready since the last call. */
+  observePoolPods(runtime: string, pods: readonly V1Pod[]): void;
+  /** The bounded `namespace` label value for a namespace. */
+  namespaceLabel(namespace: string): string;
+  /** Reports the runs `list` returns at each scrape (coderun_runs_active); the result stops it. */
+  trackActiveRuns(list: () => Iterable<ActiveRun>): () => void;
+}
+
+export interface DomainMetricsOptions {
+  /** Namespaces with a label of their own; the rest are "_other". */
+  namespaceLabelLimit?: number;
 }
 
 /** Registers coderun's own metric families on `registry` (call once per registry). */
-export function createDomainMetrics(registry: Registry): DomainMetrics {
+export function createDomainMetrics(registry: Registry, options: DomainMetricsOptions = {}): DomainMetrics {
   const registers = [registry];
+  const namespaces = new NamespaceLabels(options.namespaceLabelLimit ?? DEFAULT_NAMESPACE_LABEL_LIMIT);
+  let activeRuns: (() => Iterable<ActiveRun>) | undefined;
+  const readyOnce = new ReadyOnce();
+  new Gauge({
+    name: 'coderun_runs_active',
+    help: 'Runs not yet finished, by runtime and phase: Pending (queued: no sandbox pod yet) or Running (in a pod). Reported by the leader',
+    labelNames: ['runtime', 'phase'],
+    registers,
+    collect() {
+      this.reset();
+      for (const run of activeRuns?.() ?? []) this.inc({ runtime: run.runtime, phase: run.phase });
+    },
+  });
+  new Gauge({
+    name: 'coderun_runs_oldest_active_seconds',
+    help: 'Age of the oldest unfinished run by runtime and phase: since creation (Pending) or since it started (Running). Reported by the leader',
+    labelNames: ['runtime', 'phase'],
+    registers,
+    collect() {
+      this.reset();
+      const oldest = new Map<string, ActiveRun>();
+      for (const run of activeRuns?.() ?? []) {
+        const key = `${run.runtime}/${run.phase}`;
+        const seen = oldest.get(key);
+        if (seen === undefined || run.since < seen.since) oldest.set(key, run);
+      }
+      const at = Date.now();
+      for (const run of oldest.values()) this.set({ runtime: run.runtime, phase: run.phase }, Math.max(0, (at - run.since.getTime()) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'coderun_namespace_runs_active',
+    help: 'Runs not yet finished per course: namespace (the first N namespaces seen, the rest "_other") and phase. Reported by the leader',
+    labelNames: ['namespace', 'phase'],
+    registers,
+    collect() {
+      this.reset();
+      for (const run of activeRuns?.() ?? []) this.inc({ namespace: namespaces.label(run.namespace), phase: run.phase });
+    },
+  });
   const latency = (name: string, help: string): Histogram<'runtime' | 'path'> =>
     new Histogram({ name, help, labelNames: ['runtime', 'path'], buckets: latencyBuckets, registers });
   return {
@@ -69,5 +144,42 @@ export function createDomainMetrics(registry: Registry): DomainMetrics {
       labelNames: ['runtime', 'session'],
       registers,
     }),
+    runDurationSeconds: latency('coderun_run_duration_seconds', 'Time from CodeRun creation until its terminal status was written (end to end), by runtime and path'),
+    namespaceRunsTotal: new Counter({
+      name: 'coderun_namespace_runs_total',
+      help: 'Finished CodeRuns per course: namespace (the first N namespaces seen, the rest "_other") and phase (Completed or Failed)',
+      labelNames: ['namespace', 'phase'],
+      registers,
+    }),
+    systemErrors: new Counter({
+      name: 'coderun_system_errors_total',
+      help: 'Runs that ended in SystemError by cause (PodStartFailed, PodStartTimeout, PodLost, RunnerFailed, AttemptLost, InputsLost)',
+      labelNames: ['runtime', 'cause'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'coderun_run_retries_total',
+      help: 'Attempts beyond the first, started in a fresh pod after a platform failure, by cause',
+      labelNames: ['runtime', 'cause'],
+      registers,
+    }),
+    observePoolPods(runtime, pods) {
+      for (const seconds of readyOnce.newlyReady(runtime, pods)) this.poolPodReadySeconds.observe({ runtime }, seconds);
+    },
+    poolPodReadySeconds: new Histogram({
+      name: 'coderun_warm_pool_pod_ready_duration_seconds',
+      help: 'Time from a warm pool pod\'s creation until it was Ready to be claimed (the refill time of one pool slot)',
+      labelNames: ['runtime'],
+      buckets: latencyBuckets,
+      registers,
+    }),
+    namespaceLabel: (namespace) => namespaces.label(namespace),
+    trackActiveRuns(list) {
+      activeRuns = list;
+      return () => {
+        if (activeRuns === list) activeRuns = undefined;
+      };
+    },
   };
 }
+

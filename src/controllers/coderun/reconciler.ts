@@ -173,10 +173,13 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const identity: RunIdentity = { namespace: run.metadata.namespace, name: run.metadata.name, resourceVersion: run.metadata.resourceVersion };
     const record: RunRecord = { path: view.path ?? 'cold', podName: view.podName, attempts: view.attempts, startedAt: view.startedAt, observedGeneration: run.metadata.generation };
 
-    const finish = async (status: CodeRunStatus, verdictLabel: string): Promise<void> => {
+    const finish = async (status: CodeRunStatus, verdictLabel: string, systemErrorCause?: string): Promise<void> => {
       await deps.codeRuns.patchStatus(identity, status);
       wroteOver(key, identity.resourceVersion);
       deps.metrics.runsTotal.inc({ runtime: runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
+      deps.metrics.runDurationSeconds.observe({ runtime: runtimeName, path: status.path ?? 'none' }, secondsBetween(view.createdAt, now()));
+      deps.metrics.namespaceRunsTotal.inc({ namespace: deps.metrics.namespaceLabel(run.metadata.namespace), phase: status.phase ?? 'unknown' });
+      if (systemErrorCause !== undefined) deps.metrics.systemErrors.inc({ runtime: runtimeName, cause: systemErrorCause });
       const warning = status.phase === 'Failed';
       deps.events.record(runRef(run), warning ? 'Warning' : 'Normal', verdictLabel, status.message ?? verdictLabel);
       log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
@@ -215,7 +218,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
           );
           break;
         case 'failSystem':
-          await finish(buildSystemErrorStatus({ ...record, message: action.message, finishedAt: at }, deps.statusConfig), 'SystemError');
+          await finish(buildSystemErrorStatus({ ...record, message: action.message, finishedAt: at }, deps.statusConfig), 'SystemError', action.cause);
           break;
         case 'startAttempt': {
           prepared ??= await prepare(run);
@@ -224,6 +227,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
             await finish(
               buildSystemErrorStatus({ ...record, message: `attempt ${action.attempt} cannot start: ${prepared.validity.message}`, finishedAt: at }, deps.statusConfig),
               'SystemError',
+              'InputsLost',
             );
             return;
           }
@@ -231,6 +235,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
           if (action.retrying !== undefined) {
             // Never the program's fault: said where its owner looks, not judged.
             log.warn({ attempt: action.attempt, cause: action.retrying }, 'retrying in a fresh pod');
+            deps.metrics.retries.inc({ runtime: runtimeName, cause: action.cause ?? 'unknown' });
             deps.events.record(ref, 'Warning', 'Retrying', `attempt ${action.attempt - 1} failed: ${action.retrying}; starting attempt ${action.attempt} in a fresh pod`);
           }
           const warm = await claimWarmPod(deps, {
