@@ -33,13 +33,20 @@ describe('the gauges of unfinished runs', () => {
     expect(await samples(registry, 'coderun_runs_oldest_active_seconds')).toEqual({});
   });
 
-  it('observe a pool pod\'s ready time once', async () => {
+  it('start a Runtime\'s series at 0 and observe a pool pod\'s ready time once', async () => {
     const registry = createRegistry({ processMetrics: false });
     const metrics = createDomainMetrics(registry);
     const pod = { metadata: { uid: 'u1', creationTimestamp: new Date('2026-01-01T00:00:00Z') }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date('2026-01-01T00:00:04Z') }] } };
-    metrics.observePoolPods('python3', [pod]);
-    metrics.observePoolPods('python3', [pod]);
+    metrics.observeRuntime('cpp', undefined);
+    metrics.observeRuntime('python3', [pod]);
+    metrics.runDurationSeconds.observe({ runtime: 'python3', path: 'warm' }, 1.5);
+    metrics.observeRuntime('python3', [pod]);
     const text = await registry.metrics();
+    expect(text).toContain('coderun_run_duration_seconds_count{runtime="cpp",path="cold"} 0');
+    expect(text).toContain('coderun_run_queue_duration_seconds_count{runtime="cpp",path="warm"} 0');
+    expect(text).not.toContain('coderun_warm_pool_claim_misses_total{runtime="cpp"}');
+    expect(text).toContain('coderun_warm_pool_claim_misses_total{runtime="python3"} 0');
+    expect(text).toContain('coderun_run_duration_seconds_sum{runtime="python3",path="warm"} 1.5');
     expect(text).toContain('coderun_warm_pool_pod_ready_duration_seconds_count{runtime="python3"} 1');
     expect(text).toContain('coderun_warm_pool_pod_ready_duration_seconds_sum{runtime="python3"} 4');
   });

@@ -51,8 +51,13 @@ export interface DomainMetrics {
   retries: Counter<'runtime' | 'cause'>;
   /** A warm pool pod's creation until it was Ready: how long the pool takes to refill a slot. */
   poolPodReadySeconds: Histogram<'runtime'>;
-  /** Observes the ready time of the pool's pods that became Ready since the last call. */
-  observePoolPods(runtime: string, pods: readonly V1Pod[]): void;
+  /**
+   * Called for each Runtime the operator reconciles: starts the Runtime's series at 0, so that
+   * the first runs after a start show in rate() (a series born with its first count has no
+   * increase), and observes the ready time of its pool pods that became Ready since the last
+   * call. `poolPods`: undefined when the Runtime has no pool.
+   */
+  observeRuntime(runtime: string, poolPods: readonly V1Pod[] | undefined): void;
   /** The bounded `namespace` label value for a namespace. */
   namespaceLabel(namespace: string): string;
   /** Reports the runs `list` returns at each scrape (coderun_runs_active); the result stops it. */
@@ -70,6 +75,8 @@ export function createDomainMetrics(registry: Registry, options: DomainMetricsOp
   const namespaces = new NamespaceLabels(options.namespaceLabelLimit ?? DEFAULT_NAMESPACE_LABEL_LIMIT);
   let activeRuns: (() => Iterable<ActiveRun>) | undefined;
   const readyOnce = new ReadyOnce();
+  const started = new Set<string>();
+  const startedPools = new Set<string>();
   new Gauge({
     name: 'coderun_runs_active',
     help: 'Runs not yet finished, by runtime and phase: Pending (queued: no sandbox pod yet) or Running (in a pod). Reported by the leader',
@@ -163,8 +170,22 @@ export function createDomainMetrics(registry: Registry, options: DomainMetricsOp
       labelNames: ['runtime', 'cause'],
       registers,
     }),
-    observePoolPods(runtime, pods) {
-      for (const seconds of readyOnce.newlyReady(runtime, pods)) this.poolPodReadySeconds.observe({ runtime }, seconds);
+    observeRuntime(runtime, poolPods) {
+      // Once each: zero() empties a series that has counts.
+      if (!started.has(runtime)) {
+        started.add(runtime);
+        for (const path of ['cold', 'warm'] as const) {
+          for (const histogram of [this.runQueueSeconds, this.runStartSeconds, this.runExecutionSeconds, this.runDurationSeconds]) histogram.zero({ runtime, path });
+        }
+      }
+      if (poolPods === undefined) return;
+      if (!startedPools.has(runtime)) {
+        startedPools.add(runtime);
+        this.claimHits.inc({ runtime }, 0);
+        this.claimMisses.inc({ runtime }, 0);
+        this.poolPodReadySeconds.zero({ runtime });
+      }
+      for (const seconds of readyOnce.newlyReady(runtime, poolPods)) this.poolPodReadySeconds.observe({ runtime }, seconds);
     },
     poolPodReadySeconds: new Histogram({
       name: 'coderun_warm_pool_pod_ready_duration_seconds',
