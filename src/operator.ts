@@ -8,7 +8,7 @@ import type { OperatorConfig } from './config.js';
 import { GROUP, VERSION } from './crds/common.js';
 import { FINALIZER, ObservedRunSchema, runtimeNameOf, runView, type ObservedRun } from './controllers/coderun/observed-run.js';
 import { orphanedRunUids, ownerRunKey } from './controllers/coderun/orphans.js';
-import { isTerminal } from './controllers/coderun/plan.js';
+import { isTerminal, PLATFORM_FAILURE_CAUSES } from './controllers/coderun/plan.js';
 import { codeRunReconciler, newExecutions } from './controllers/coderun/reconciler.js';
 import { LABELS, MANAGED_BY, runSelector } from './controllers/coderun/sandbox-names.js';
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderun/sandbox-pod.js';
@@ -65,7 +65,7 @@ export function sandboxConfigOf(config: OperatorConfig): SandboxConfig {
 }
 
 export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, logger: Logger): Operator {
-  const { registry, machinery, domain, restClient } = createOperatorMetrics({ namespaceLabelLimit: config.metricsNamespaceLimit });
+  const { registry, machinery, domain, restClient } = createOperatorMetrics({ namespaceLabelLimit: config.metricsNamespaceLimit, failureCauses: PLATFORM_FAILURE_CAUSES });
   observeRequests(kubeConfig, restClient);
   const sandboxConfig = sandboxConfigOf(config);
   let leading: Leading | undefined;

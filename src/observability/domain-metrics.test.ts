@@ -35,7 +35,7 @@ describe('the gauges of unfinished runs', () => {
 
   it('start a Runtime\'s series at 0 and observe a pool pod\'s ready time once', async () => {
     const registry = createRegistry({ processMetrics: false });
-    const metrics = createDomainMetrics(registry);
+    const metrics = createDomainMetrics(registry, { failureCauses: ['PodLost', 'RunnerFailed'] });
     const pod = { metadata: { uid: 'u1', creationTimestamp: new Date('2026-01-01T00:00:00Z') }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date('2026-01-01T00:00:04Z') }] } };
     metrics.observeRuntime('cpp', undefined);
     metrics.observeRuntime('python3', [pod]);
@@ -44,6 +44,8 @@ describe('the gauges of unfinished runs', () => {
     const text = await registry.metrics();
     expect(text).toContain('coderun_run_duration_seconds_count{runtime="cpp",path="cold"} 0');
     expect(text).toContain('coderun_run_queue_duration_seconds_count{runtime="cpp",path="warm"} 0');
+    expect(text).toContain('coderun_system_errors_total{runtime="cpp",cause="RunnerFailed"} 0');
+    expect(text).toContain('coderun_run_retries_total{runtime="cpp",cause="PodLost"} 0');
     expect(text).not.toContain('coderun_warm_pool_claim_misses_total{runtime="cpp"}');
     expect(text).toContain('coderun_warm_pool_claim_misses_total{runtime="python3"} 0');
     expect(text).toContain('coderun_run_duration_seconds_sum{runtime="python3",path="warm"} 1.5');

@@ -67,6 +67,8 @@ export interface DomainMetrics {
 export interface DomainMetricsOptions {
   /** Namespaces with a label of their own; the rest are "_other". */
   namespaceLabelLimit?: number;
+  /** The `cause` values of SystemErrors and retries, started at 0 for each Runtime. */
+  failureCauses?: readonly string[];
 }
 
 /** Registers coderun's own metric families on `registry` (call once per registry). */
@@ -176,6 +178,10 @@ export function createDomainMetrics(registry: Registry, options: DomainMetricsOp
         started.add(runtime);
         for (const path of ['cold', 'warm'] as const) {
           for (const histogram of [this.runQueueSeconds, this.runStartSeconds, this.runExecutionSeconds, this.runDurationSeconds]) histogram.zero({ runtime, path });
+        }
+        for (const cause of options.failureCauses ?? []) {
+          this.systemErrors.inc({ runtime, cause }, 0);
+          this.retries.inc({ runtime, cause }, 0);
         }
       }
       if (poolPods === undefined) return;

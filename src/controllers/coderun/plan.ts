@@ -62,11 +62,14 @@ export interface PlanConfig {
 }
 
 /**
- * Why the sandbox failed an attempt, as a bounded metrics label: the pod could not start (image,
- * config), did not start in time, was lost, the runner failed, or the attempt was lost with the
- * operator that ran it.
+ * Why the platform failed an attempt or a run, a bounded metrics label: the pod could not start
+ * (image, config), did not start in time, was lost, the runner failed, the attempt was lost with
+ * the operator that ran it, or a retry found the run's inputs gone.
  */
-export type SandboxFailureCause = 'PodStartFailed' | 'PodStartTimeout' | 'PodLost' | 'RunnerFailed' | 'AttemptLost';
+export const PLATFORM_FAILURE_CAUSES = ['PodStartFailed', 'PodStartTimeout', 'PodLost', 'RunnerFailed', 'AttemptLost', 'InputsLost'] as const;
+export type PlatformFailureCause = (typeof PLATFORM_FAILURE_CAUSES)[number];
+/** The causes a plan decides; InputsLost is found when a retry prepares its attempt. */
+export type SandboxFailureCause = Exclude<PlatformFailureCause, 'InputsLost'>;
 
 export type Action =
   | { type: 'addFinalizer' }

@@ -29,7 +29,7 @@ import { buildJudgingRecord, judgeInputOf, type JudgingRecord } from './judging-
 import type { ResolvedLimits } from './limits.js';
 import { FINALIZER, runRef, runtimeNameOf, runView, type ObservedRun } from './observed-run.js';
 import { podView } from './observed-pod.js';
-import { isTerminal, planRun, type ExecView, type PlanConfig, type PodView, type RunView, type Validity } from './plan.js';
+import { isTerminal, planRun, type ExecView, type PlanConfig, type PlatformFailureCause, type PodView, type RunView, type Validity } from './plan.js';
 import { execRunOutcome } from './sandbox-outcome.js';
 import { runSelector, uidsInUse } from './sandbox-names.js';
 import { SANDBOX_CONTAINER, buildSandboxPod, coldRunDeadlineSeconds, maxResultBytes, runnerRunCommand, type SandboxConfig } from './sandbox-pod.js';
@@ -173,7 +173,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const identity: RunIdentity = { namespace: run.metadata.namespace, name: run.metadata.name, resourceVersion: run.metadata.resourceVersion };
     const record: RunRecord = { path: view.path ?? 'cold', podName: view.podName, attempts: view.attempts, startedAt: view.startedAt, observedGeneration: run.metadata.generation };
 
-    const finish = async (status: CodeRunStatus, verdictLabel: string, systemErrorCause?: string): Promise<void> => {
+    const finish = async (status: CodeRunStatus, verdictLabel: string, systemErrorCause?: PlatformFailureCause): Promise<void> => {
       await deps.codeRuns.patchStatus(identity, status);
       wroteOver(key, identity.resourceVersion);
       deps.metrics.runsTotal.inc({ runtime: runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
