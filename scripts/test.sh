@@ -25,6 +25,9 @@ go_tests() { # DIR REPORT (the output of failed Go tests is printed by the summa
 stage host-packages bash hack/cluster/install-host-deps.sh
 # helm from its Go module, for the chart's tests (unit and e2e); cached, minutes only the first time.
 stage helm bash hack/helm-bin/build.sh
+# Prometheus and promtool from their Go module, for the alert rules' tests (unit) and the
+# monitoring e2e test; cached, about 6.5 minutes only the first time.
+stage prometheus bash hack/prometheus-bin/build.sh
 stage lint npm run lint
 stage unit jest_tier unit 1-unit
 stage runner go_tests runner 2-runner

@@ -24,6 +24,7 @@ const env = z.object({
   CODERUN_WARM_WAIT_MS: int(0, 600_000, 0),
   CODERUN_HOST_USERS: bool(true),
   CODERUN_METRICS_PORT: int(0, 65_535, 8080),
+  CODERUN_METRICS_NAMESPACE_LIMIT: int(0, 10_000, 100),
   CODERUN_LEADER_ELECTION: bool(true),
   CODERUN_LEADER_ELECTION_NAMESPACE: z.string().min(1).default('coderun-system'),
   CODERUN_MANAGE_NAMESPACES: bool(true),
@@ -66,6 +67,8 @@ export interface OperatorConfig {
    */
   userNamespaces: boolean;
   metricsPort: number;
+  /** Namespaces (courses) that get a `namespace` label of their own on per-course metrics; the rest are "_other". */
+  metricsNamespaceLimit: number;
   leaderElection: boolean;
   leaderElectionNamespace: string;
   /**
@@ -102,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     warmWaitMs: e.CODERUN_WARM_WAIT_MS,
     userNamespaces: !e.CODERUN_HOST_USERS,
     metricsPort: e.CODERUN_METRICS_PORT,
+    metricsNamespaceLimit: e.CODERUN_METRICS_NAMESPACE_LIMIT,
     leaderElection: e.CODERUN_LEADER_ELECTION,
     leaderElectionNamespace: e.CODERUN_LEADER_ELECTION_NAMESPACE,
     manageNamespaces: e.CODERUN_MANAGE_NAMESPACES,

@@ -5,15 +5,15 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from './config.js';
+import { PLATFORM_FAILURE_CAUSES } from './controllers/coderun/plan.js';
 import { setupCodeRunController } from './controllers/coderun/setup.js';
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { setupPoolControllers } from './controllers/pool/setup.js';
 import { PodExec } from './kube/pod-exec.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
 import { Manager } from './machinery/manager.js';
-import { createDomainMetrics } from './observability/domain-metrics.js';
-import { createMachineryMetrics } from './observability/machinery-metrics.js';
-import { createRegistry } from './observability/registry.js';
+import { observeRequests } from './kube/request-metrics.js';
+import { createOperatorMetrics } from './observability/operator-metrics.js';
 import { defaultDenyPolicy, sandboxNamespace } from './sandbox/namespace.js';
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './sandbox/pod.js';
 import { createAdmissionWebhook } from './webhook/admission-webhook.js';
@@ -29,14 +29,17 @@ export function sandboxConfigOf(config: OperatorConfig): SandboxConfig {
 }
 
 export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, logger: Logger): Manager {
-  const registry = createRegistry({ processMetrics: true });
-  const metrics = createDomainMetrics(registry);
+  const { registry, machinery, domain: metrics, restClient, webhook: webhookMetrics } = createOperatorMetrics({
+    namespaceLabelLimit: config.metricsNamespaceLimit,
+    failureCauses: PLATFORM_FAILURE_CAUSES,
+  });
+  observeRequests(kubeConfig, restClient);
   const sandboxConfig = sandboxConfigOf(config);
   const mgr = new Manager({
     kubeConfig,
     logger,
     registry,
-    metrics: createMachineryMetrics(registry),
+    metrics: machinery,
     port: config.metricsPort,
     leaderElection: config.leaderElection ? { namespace: config.leaderElectionNamespace, name: 'coderun-operator', identity: config.identity } : undefined,
   });
@@ -44,7 +47,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
   if (config.webhook) {
     // Every replica serves the webhook, leading or not: admission must not wait for an election,
     // nor the election for the webhook's first certificate (/readyz says what it waits for).
-    const webhook = createAdmissionWebhook(config.webhook, kubeConfig, registry, logger);
+    const webhook = createAdmissionWebhook(config.webhook, kubeConfig, webhookMetrics, logger);
     let starting: Promise<void> = Promise.resolve();
     mgr.add(
       {

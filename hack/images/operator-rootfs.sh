@@ -5,7 +5,7 @@
 #   /app/dist                    the operator, compiled by tsc -p tsconfig.build.json
 #   /app/node_modules            the production packages of node_modules/.package-lock.json,
 #                                without type declarations and source maps (never loaded)
-#   /app/package.json            {"type": "module"}: dist/ is ES modules
+#   /app/package.json            {"type": "module", "version"}: dist/ is ES modules
 #   /etc/passwd, /etc/group      the non-root user 65532 the image runs as
 # No shell, no package manager, nothing written at run time. Used by build-operator-image.sh
 # (daemonless) and deploy/images/operator.Dockerfile, so both images hold the same files.
@@ -35,7 +35,8 @@ for lib in $(ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\
 done
 
 node_modules/.bin/tsc -p tsconfig.build.json --outDir "$dest/app/dist"
-echo '{"type":"module"}' > "$dest/app/package.json"
+# The version is what coderun_build_info reports (src/observability/build-info.ts).
+"$node_bin" -e 'const p = require("./package.json"); console.log(JSON.stringify({ type: "module", version: p.version }))' > "$dest/app/package.json"
 
 # Each production package without its nested node_modules: the nested production packages are
 # entries of their own in the lock file.

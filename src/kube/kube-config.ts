@@ -11,10 +11,11 @@
 // Long-lived and safety-net traffic (informer lists and watches, lease renewals) keeps a
 // connection of its own (connectionPerRequest): a relist exists for the case where a connection
 // went silently dead, so it must not wait behind one taken from the shared pool.
+//
+// Both report every request to the observer observeRequests gave them (request-metrics.ts).
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { observedDispatcher, observeRequests, requestObserverOf, type Dispatcher } from './request-metrics.js';
 import { requestSignal } from './request-signal.js';
-
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 export class SharedConnectionKubeConfig extends KubeConfig {
   private readonly dispatchers = new Map<string, Dispatcher>();
@@ -26,16 +27,32 @@ export class SharedConnectionKubeConfig extends KubeConfig {
     const fresh = context.getDispatcher();
     if (fresh === undefined) return;
     const key = `${this.getCurrentCluster()?.name ?? ''}\u0000${this.getCurrentUser()?.name ?? ''}`;
-    const shared = this.dispatchers.get(key);
-    if (shared === undefined) this.dispatchers.set(key, fresh);
-    else context.setDispatcher(shared);
+    let shared = this.dispatchers.get(key);
+    if (shared === undefined) {
+      const observer = requestObserverOf(this);
+      shared = observer === undefined ? fresh : observedDispatcher(fresh, observer);
+      this.dispatchers.set(key, shared);
+    }
+    context.setDispatcher(shared);
+  }
+}
+
+/** A connection per request, as the library does; reported like the shared connections. */
+class PerRequestKubeConfig extends KubeConfig {
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const observer = requestObserverOf(this);
+    const fresh = context.getDispatcher();
+    if (observer !== undefined && fresh !== undefined) context.setDispatcher(observedDispatcher(fresh, observer));
   }
 }
 
 /** A copy of `kubeConfig` whose every request opens its own connection (the library's behaviour). */
 export function connectionPerRequest(kubeConfig: KubeConfig): KubeConfig {
-  const copy = new KubeConfig();
+  const copy = new PerRequestKubeConfig();
   copy.loadFromOptions({ clusters: kubeConfig.clusters, users: kubeConfig.users, contexts: kubeConfig.contexts, currentContext: kubeConfig.currentContext });
+  const observer = requestObserverOf(kubeConfig);
+  if (observer !== undefined) observeRequests(copy, observer);
   return copy;
 }
 

@@ -3,7 +3,6 @@
 // its cache is synced.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { GROUP, ObjectMetaSchema, VERSION } from '../crds/common.js';
 import { Informer } from '../machinery/informer.js';
@@ -11,7 +10,7 @@ import { collectionPath } from '../machinery/kube-list.js';
 import { AccessReviewer } from '../kube/access-review.js';
 import { PoolApi } from '../kube/pool-api.js';
 import { WebhookApi } from '../kube/webhook-api.js';
-import { createWebhookMetrics } from '../observability/webhook-metrics.js';
+import type { WebhookMetrics } from '../observability/webhook-metrics.js';
 import { CertificateKeeper } from './certificate-keeper.js';
 import { admitCodeRun, admitRuntime } from './decisions.js';
 import { WebhookServer } from './server.js';
@@ -37,7 +36,7 @@ export interface AdmissionWebhook {
   readiness(): true | string;
 }
 
-export function createAdmissionWebhook(config: AdmissionWebhookConfig, kubeConfig: KubeConfig, registry: Registry, logger: Logger): AdmissionWebhook {
+export function createAdmissionWebhook(config: AdmissionWebhookConfig, kubeConfig: KubeConfig, metrics: WebhookMetrics, logger: Logger): AdmissionWebhook {
   const log = logger.child({ component: 'webhook' });
   const runtimes = new Informer({
     kubeConfig,
@@ -50,7 +49,7 @@ export function createAdmissionWebhook(config: AdmissionWebhookConfig, kubeConfi
   const pool = new PoolApi(kubeConfig, config.serviceNamespace);
   const server = new WebhookServer({
     port: config.port,
-    metrics: createWebhookMetrics(registry),
+    metrics,
     logger: log,
     admit: {
       coderuns: (request) =>

@@ -68,3 +68,16 @@ export class Helm {
       .filter((m): m is Manifest => m !== null);
   }
 }
+
+/** helm for the tests of one file: built in beforeAll, its caches removed in afterAll. */
+export function helmForSuite(): () => Helm {
+  let helm: Helm | undefined;
+  beforeAll(() => {
+    helm = Helm.build();
+  }, HELM_BUILD_TIMEOUT_MS);
+  afterAll(() => helm?.dispose());
+  return () => {
+    if (helm === undefined) throw new Error('helm is built in beforeAll: call it from a test');
+    return helm;
+  };
+}

@@ -150,10 +150,15 @@ export async function ensureInstalled(kc: KubeConfig): Promise<void> {
   upgradeRelease([]);
 }
 
-/** The values of `npm run up` again (the e2e tier's globalTeardown). */
-export function restoreLocalValues(): void {
-  upgradeRelease([]);
+/**
+ * Removes the release (its pre-delete hook included), for a suite that installs a release of its
+ * own whose operator must be the only one reconciling; the next suite's ensureInstalled brings
+ * it back.
+ */
+export function uninstallRelease(): void {
+  helmCli().run(['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--ignore-not-found', '--wait', '--timeout', '3m'], 240_000);
 }
+
 
 /** The operator variables the chart sets from `config.*` (deployment.yaml): set through those values. */
 const CHART_CONFIG: Record<string, string> = {

@@ -2,15 +2,26 @@
 // said in an event where its owner looks.
 import type { CodeRunStatus } from '../../crds/coderun.js';
 import { runRef } from './observed-run.js';
+import type { PlatformFailureCause } from './plan.js';
 import { secondsBetween, writeStatus, type RunContext } from './context.js';
 import { judgeInputOf } from './judging-record.js';
 import { buildFinishedStatus } from './status.js';
 import { judgeRunAsync } from './verdict.js';
 
 /** Writes the terminal status; returns the run's version after it. */
-export async function finish(ctx: RunContext, resourceVersion: string, status: CodeRunStatus, verdictLabel: string): Promise<string> {
+export async function finish(
+  ctx: RunContext,
+  resourceVersion: string,
+  status: CodeRunStatus,
+  verdictLabel: string,
+  systemErrorCause?: PlatformFailureCause,
+): Promise<string> {
   const written = await writeStatus(ctx, resourceVersion, status);
-  ctx.deps.metrics.runsTotal.inc({ runtime: ctx.runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
+  const { metrics } = ctx.deps;
+  metrics.runsTotal.inc({ runtime: ctx.runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
+  metrics.runDurationSeconds.observe({ runtime: ctx.runtimeName, path: status.path ?? 'none' }, secondsBetween(ctx.view.createdAt, ctx.now()));
+  metrics.namespaceRunsTotal.inc({ namespace: metrics.namespaceLabel(ctx.run.metadata.namespace), phase: status.phase ?? 'unknown' });
+  if (systemErrorCause !== undefined) metrics.systemErrors.inc({ runtime: ctx.runtimeName, cause: systemErrorCause });
   ctx.deps.events.record(runRef(ctx.run), status.phase === 'Failed' ? 'Warning' : 'Normal', verdictLabel, status.message ?? verdictLabel);
   ctx.log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
   return written;

@@ -79,7 +79,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     ready,
     failed('the runner ended with exit code 137'),
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the runner ended with exit code 137' }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the runner ended with exit code 137', cause: 'RunnerFailed' }],
   ],
   [
     'sandbox failures stop at the attempt bound, saying why',
@@ -87,7 +87,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     ready,
     failed('the runner ended with exit code 137'),
-    [{ type: 'failSystem', message: 'the runner ended with exit code 137; giving up after 3 attempts' }, { type: 'deleteChildren' }],
+    [{ type: 'failSystem', cause: 'RunnerFailed', message: 'the runner ended with exit code 137; giving up after 3 attempts' }, { type: 'deleteChildren' }],
   ],
   [
     'a cold pod that disappeared before its job was sent gets a fresh attempt',
@@ -95,7 +95,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     absent,
     awaiting,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the sandbox pod disappeared before the job was sent' }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the sandbox pod disappeared before the job was sent', cause: 'PodLost' }],
   ],
   [
     'a cold pod that ended before its job was sent gets a fresh attempt',
@@ -103,7 +103,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     { kind: 'finished' },
     awaiting,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the sandbox pod ended before the job was sent' }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the sandbox pod ended before the job was sent', cause: 'PodLost' }],
   ],
   [
     'an attempt this process does not hold (restart, new leader) lost its exec: its pod goes, a fresh attempt starts',
@@ -111,7 +111,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     ready,
     none,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'attempt 1 was lost (the operator restarted or changed leader while it ran)' }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'attempt 1 was lost (the operator restarted or changed leader while it ran)', cause: 'AttemptLost' }],
   ],
   [
     'a lost cold attempt is retried the same way',
@@ -119,7 +119,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     valid,
     { kind: 'finished' },
     none,
-    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 3, retrying: 'attempt 2 was lost (the operator restarted or changed leader while it ran)' }],
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 3, retrying: 'attempt 2 was lost (the operator restarted or changed leader while it ran)', cause: 'AttemptLost' }],
   ],
   [
     'attempts that keep getting lost end in SystemError',
@@ -128,7 +128,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     ready,
     none,
     [
-      { type: 'failSystem', message: 'attempt 3 was lost (the operator restarted or changed leader while it ran); giving up after 3 attempts' },
+      { type: 'failSystem', cause: 'AttemptLost', message: 'attempt 3 was lost (the operator restarted or changed leader while it ran); giving up after 3 attempts' },
       { type: 'deleteChildren' },
     ],
   ],
@@ -140,7 +140,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     absent,
     awaiting,
     [
-      { type: 'failSystem', message: 'the sandbox pod disappeared before the job was sent; giving up after 3 attempts' },
+      { type: 'failSystem', cause: 'PodLost', message: 'the sandbox pod disappeared before the job was sent; giving up after 3 attempts' },
       { type: 'deleteChildren' },
     ],
   ],
@@ -151,7 +151,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     pending({ waitingReason: 'ErrImageNeverPull', waitingMessage: 'image "coderun.local/nope:1" is not present' }),
     awaiting,
     [
-      { type: 'failSystem', message: 'the sandbox pod cannot start: ErrImageNeverPull: image "coderun.local/nope:1" is not present' },
+      { type: 'failSystem', cause: 'PodStartFailed', message: 'the sandbox pod cannot start: ErrImageNeverPull: image "coderun.local/nope:1" is not present' },
       { type: 'deleteChildren' },
     ],
   ],
@@ -165,6 +165,7 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     [
       {
         type: 'failSystem',
+        cause: 'PodStartTimeout',
         message: 'the sandbox pod did not start within 120 s; it cannot be scheduled: 0/1 nodes are available: 1 Insufficient memory.',
       },
       { type: 'deleteChildren' },

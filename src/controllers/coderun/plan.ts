@@ -59,19 +59,29 @@ export interface PlanConfig {
   maxAttempts: number;
 }
 
+/**
+ * Why the platform failed an attempt or a run, a bounded metrics label: the pod could not start
+ * (image, config), did not start in time, was lost, the runner failed, the attempt was lost with
+ * the operator that ran it, or a retry found the run's inputs gone.
+ */
+export const PLATFORM_FAILURE_CAUSES = ['PodStartFailed', 'PodStartTimeout', 'PodLost', 'RunnerFailed', 'AttemptLost', 'InputsLost'] as const;
+export type PlatformFailureCause = (typeof PLATFORM_FAILURE_CAUSES)[number];
+/** The causes a plan decides; InputsLost is found when a retry prepares its attempt. */
+export type SandboxFailureCause = Exclude<PlatformFailureCause, 'InputsLost'>;
+
 export type Action =
   | { type: 'addFinalizer' }
   | { type: 'removeFinalizer' }
   | { type: 'deleteChildren' }
   | { type: 'deleteRun' }
   | { type: 'failInvalid'; reason: InvalidReason; message: string }
-  /** `retrying`: why the previous attempt failed, when this one replaces it. */
-  | { type: 'startAttempt'; attempt: number; retrying?: string }
+  /** `retrying`: why the previous attempt failed (`cause` its kind), when this one replaces it. */
+  | { type: 'startAttempt'; attempt: number; retrying?: string; cause?: SandboxFailureCause }
   /** Send the job into the ready cold pod (an exec outside the reconcile). */
   | { type: 'sendJob' }
   /** Judge the finished execution's result and write the terminal status. */
   | { type: 'finishAttempt' }
-  | { type: 'failSystem'; message: string }
+  | { type: 'failSystem'; cause: SandboxFailureCause; message: string }
   | { type: 'requeueAfter'; ms: number };
 
 
@@ -114,29 +124,29 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, exec: Ex
 
   // A failure of the sandbox is never the program's: a fresh attempt in a fresh pod, a bounded
   // number of times (a program that fails its sandbox on purpose cannot make the platform loop).
-  const retry = (why: string): Action[] =>
+  const retry = (cause: SandboxFailureCause, why: string): Action[] =>
     run.attempts >= config.maxAttempts
-      ? [{ type: 'failSystem', message: `${why}; giving up after ${config.maxAttempts} attempts` }, { type: 'deleteChildren' }]
-      : [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1, retrying: why }];
+      ? [{ type: 'failSystem', cause, message: `${why}; giving up after ${config.maxAttempts} attempts` }, { type: 'deleteChildren' }]
+      : [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: run.attempts + 1, retrying: why, cause }];
 
   switch (exec.kind) {
     case 'none':
-      return retry(`attempt ${run.attempts} was lost (the operator restarted or changed leader while it ran)`);
+      return retry('AttemptLost', `attempt ${run.attempts} was lost (the operator restarted or changed leader while it ran)`);
     case 'running':
       return [{ type: 'requeueAfter', ms: RUNNING_RECHECK_MS }];
     case 'done':
-      return exec.sandboxFailure === undefined ? [{ type: 'finishAttempt' }, { type: 'deleteChildren' }] : retry(exec.sandboxFailure);
+      return exec.sandboxFailure === undefined ? [{ type: 'finishAttempt' }, { type: 'deleteChildren' }] : retry('RunnerFailed', exec.sandboxFailure);
     case 'awaitingPod':
       switch (pod.kind) {
         case 'absent':
           // Evicted, deleted by hand, node lost.
-          return retry('the sandbox pod disappeared before the job was sent');
+          return retry('PodLost', 'the sandbox pod disappeared before the job was sent');
         case 'pending':
           return planPending(pod, now, config);
         case 'running':
           return pod.ready ? [{ type: 'sendJob' }] : [{ type: 'requeueAfter', ms: POD_READY_RECHECK_MS }];
         case 'finished':
-          return retry('the sandbox pod ended before the job was sent');
+          return retry('PodLost', 'the sandbox pod ended before the job was sent');
       }
   }
 }
@@ -173,7 +183,7 @@ function planPending(pod: Extract<PodView, { kind: 'pending' }>, now: Date, conf
   if (pod.waitingReason !== undefined && START_FAILURES.has(pod.waitingReason)) {
     // A missing image or a broken container config does not heal: no retry.
     return [
-      { type: 'failSystem', message: `the sandbox pod cannot start: ${pod.waitingReason}: ${pod.waitingMessage ?? 'no detail'}` },
+      { type: 'failSystem', cause: 'PodStartFailed', message: `the sandbox pod cannot start: ${pod.waitingReason}: ${pod.waitingMessage ?? 'no detail'}` },
       { type: 'deleteChildren' },
     ];
   }
@@ -181,7 +191,7 @@ function planPending(pod: Extract<PodView, { kind: 'pending' }>, now: Date, conf
   if (pendingFor >= config.podStartTimeoutMs) {
     const why = pod.unschedulableMessage !== undefined ? `it cannot be scheduled: ${pod.unschedulableMessage}` : `reason: ${pod.waitingReason ?? 'unknown'}`;
     return [
-      { type: 'failSystem', message: `the sandbox pod did not start within ${Math.round(config.podStartTimeoutMs / 1000)} s; ${why}` },
+      { type: 'failSystem', cause: 'PodStartTimeout', message: `the sandbox pod did not start within ${Math.round(config.podStartTimeoutMs / 1000)} s; ${why}` },
       { type: 'deleteChildren' },
     ];
   }

@@ -104,7 +104,7 @@ async function act(ctx: RunContext, action: Action, resourceVersion: string, pre
       return { resourceVersion: await finish(ctx, resourceVersion, status, 'Invalid') };
     }
     case 'failSystem':
-      return { resourceVersion: await finish(ctx, resourceVersion, buildSystemErrorStatus({ ...ctx.record, message: action.message, finishedAt: at }, deps.statusConfig), 'SystemError') };
+      return { resourceVersion: await finish(ctx, resourceVersion, buildSystemErrorStatus({ ...ctx.record, message: action.message, finishedAt: at }, deps.statusConfig), 'SystemError', action.cause) };
     case 'startAttempt':
       return startAttempt(ctx, action, resourceVersion, prepared);
     case 'sendJob':
@@ -123,12 +123,13 @@ async function startAttempt(ctx: RunContext, action: Extract<Action, { type: 'st
   if (prepared.kind === 'blocked') {
     // Only a retry gets here (a first attempt was planned from the same validity).
     const message = `attempt ${action.attempt} cannot start: ${prepared.validity.message}`;
-    await finish(ctx, resourceVersion, buildSystemErrorStatus({ ...ctx.record, message, finishedAt: at }, deps.statusConfig), 'SystemError');
+    await finish(ctx, resourceVersion, buildSystemErrorStatus({ ...ctx.record, message, finishedAt: at }, deps.statusConfig), 'SystemError', 'InputsLost');
     return { done: undefined };
   }
   if (action.retrying !== undefined) {
     // Never the program's fault: said where its owner looks, not judged.
     ctx.log.warn({ attempt: action.attempt, cause: action.retrying }, 'retrying in a fresh pod');
+    deps.metrics.retries.inc({ runtime: ctx.runtimeName, cause: action.cause ?? 'unknown' });
     deps.events.record(runRef(ctx.run), 'Warning', 'Retrying', `attempt ${action.attempt - 1} failed: ${action.retrying}; starting attempt ${action.attempt} in a fresh pod`);
   }
   const warm = await attemptWarm(ctx, resourceVersion, prepared, action.attempt);

@@ -17,7 +17,8 @@ import type { DomainMetrics } from '../../observability/domain-metrics.js';
 import { RUNTIMES_INFORMER, sandboxPodsInformer } from '../../sandbox/caches.js';
 import type { SandboxConfig } from '../../sandbox/pod.js';
 import type { WarmPool } from '../../sandbox/warm-pool.js';
-import { ObservedRunSchema } from './observed-run.js';
+import { ObservedRunSchema, runtimeNameOf, runView } from './observed-run.js';
+import { isTerminal } from './plan.js';
 import { ownerRunKey } from './orphans.js';
 import type { PlanConfig } from './plan.js';
 import { codeRunReconciler, newExecutions } from './reconciler.js';
@@ -75,4 +76,26 @@ export function setupCodeRunController(mgr: Manager, setup: CodeRunSetup): void 
   );
   runs.addHandlers(enqueueObject(controller.queue));
   pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
+
+  // Runs in flight by phase, read from the cache when Prometheus scrapes the leader.
+  let untrack: (() => void) | undefined;
+  mgr.add(
+    {
+      name: 'active-runs-metrics',
+      start: async () => {
+        untrack = setup.metrics.trackActiveRuns(() =>
+          runs
+            .list()
+            .filter((run) => !isTerminal(run.status?.phase))
+            .map((run) => {
+              const view = runView(run);
+              const running = view.podName !== undefined;
+              return { namespace: run.metadata.namespace, runtime: runtimeNameOf(run), phase: running ? 'Running' : 'Pending', since: (running ? view.startedAt : undefined) ?? view.createdAt };
+            }),
+        );
+      },
+      stop: async () => untrack?.(),
+    },
+    { leaderElection: true },
+  );
 }

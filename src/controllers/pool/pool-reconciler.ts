@@ -97,6 +97,7 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
     const pods = poolPodViews(cached, pending);
     const counts = countPool(pods, template?.hash);
     for (const state of POOL_POD_STATES) deps.metrics.poolPods.set({ runtime: name, state }, counts[state]);
+    if (runtime !== undefined) deps.metrics.observeRuntime(name, template === undefined ? undefined : cached);
     const actions = planPool({
       runtimeExists: runtime !== undefined,
       desired: template === undefined ? undefined : { replicas: template.replicas, templateHash: template.hash },
