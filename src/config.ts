@@ -18,6 +18,7 @@ const env = z.object({
   CODERUN_STATUS_OUTPUT_BYTES: int(0, 262_144, 4096),
   CODERUN_REFERENCE_GRACE_SECONDS: int(0, 3600, 10),
   CODERUN_POD_START_TIMEOUT_SECONDS: int(5, 3600, 300),
+  CODERUN_RUNTIME_READY_WAIT_SECONDS: int(0, 3600, 120),
   CODERUN_MAX_ATTEMPTS: int(1, 10, 3),
   CODERUN_WARM_WAIT_MS: int(0, 600_000, 0),
   CODERUN_HOST_USERS: bool(true),
@@ -39,6 +40,8 @@ export interface OperatorConfig {
   statusOutputBytes: number;
   referenceGraceMs: number;
   podStartTimeoutMs: number;
+  /** How long a run waits for its Runtime's Ready condition (its self-test) before it is a SystemError. */
+  runtimeReadyWaitMs: number;
   maxAttempts: number;
   /**
    * How long a run whose Runtime has a warm pool may wait for an idle pool pod before it takes
@@ -77,6 +80,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     statusOutputBytes: e.CODERUN_STATUS_OUTPUT_BYTES,
     referenceGraceMs: e.CODERUN_REFERENCE_GRACE_SECONDS * 1000,
     podStartTimeoutMs: e.CODERUN_POD_START_TIMEOUT_SECONDS * 1000,
+    runtimeReadyWaitMs: e.CODERUN_RUNTIME_READY_WAIT_SECONDS * 1000,
     maxAttempts: e.CODERUN_MAX_ATTEMPTS,
     warmWaitMs: e.CODERUN_WARM_WAIT_MS,
     userNamespaces: !e.CODERUN_HOST_USERS,

@@ -1,4 +1,4 @@
-// Wires the operator together: caches, the CodeRun, pool and warm-session controllers, the orphan and stale
+// Wires the operator together: caches, the CodeRun, pool, Runtime self-test and warm-session controllers, the orphan and stale
 // claim sweeps, leader election and the observability server. Only the leader reconciles; every replica serves /metrics and
 // /healthz, and /readyz once its caches (when leading) are synced.
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
@@ -15,10 +15,11 @@ import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './controllers/coderu
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { Controller } from './controllers/machinery/controller.js';
 import { enqueueObject, enqueueOwner } from './controllers/machinery/event-handlers.js';
-import { labelOwnerKey, objectKey } from './controllers/machinery/object-key.js';
+import { controllerOwnerKey, labelOwnerKey, objectKey } from './controllers/machinery/object-key.js';
 import { staleClaims, type ClaimOwner } from './controllers/pool/claim-choice.js';
 import { CLAIMED_POOL_PODS_SELECTOR, POOL_COMPONENT } from './controllers/pool/pool-labels.js';
 import { poolReconciler } from './controllers/pool/pool-reconciler.js';
+import { selfTestReconciler } from './controllers/runtime/self-test-reconciler.js';
 import { sessionReconciler } from './controllers/pool/session-reconciler.js';
 import { WarmSessions } from './controllers/pool/warm-sessions.js';
 import { Informer } from './controllers/machinery/informer.js';
@@ -31,6 +32,7 @@ import { PodExec } from './kube/pod-exec.js';
 import { PoolApi } from './kube/pool-api.js';
 import { ReferenceReader } from './kube/reference-reader.js';
 import { SandboxApi } from './kube/sandbox-api.js';
+import { SelfTestApi } from './kube/self-test-api.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
 import { createDomainMetrics } from './observability/domain-metrics.js';
 import { createObservabilityServer, type ObservabilityServer } from './observability/http-server.js';
@@ -140,7 +142,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
         logger,
         sandboxConfig,
         statusConfig: { ...DEFAULT_STATUS_CONFIG, outputBytes: config.statusOutputBytes },
-        plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, maxAttempts: config.maxAttempts },
+        plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, runtimeReadyWaitMs: config.runtimeReadyWaitMs, maxAttempts: config.maxAttempts },
       }),
     });
     const poolController = new Controller({
@@ -149,6 +151,15 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
       metrics: machinery,
       logger,
       reconcile: poolReconciler({ runtimes, pods, api: pool, metrics: domain, sandboxConfig, logger }),
+    });
+    // Self-test runs live in the operator's own namespace (the Lease's).
+    const selfTests = new SelfTestApi(kubeConfig, config.leaderElectionNamespace);
+    const selfTestController = new Controller({
+      name: 'runtime-self-test',
+      workers: POOL_WORKERS,
+      metrics: machinery,
+      logger,
+      reconcile: selfTestReconciler({ runtimes, runs, api: selfTests, logger }),
     });
     const sessionController: Controller = new Controller({
       name: 'warm-sessions',
@@ -161,6 +172,12 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     pods.addHandlers(enqueueOwner(sessionController.queue, (pod: V1Pod) => (pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? objectKey(pod) : undefined)));
     pods.addHandlers(enqueueOwner(controller.queue, (pod: V1Pod) => ownerRunKey(pod.metadata)));
     runtimes.addHandlers(enqueueObject(poolController.queue));
+    runtimes.addHandlers(enqueueObject(selfTestController.queue));
+    runs.addHandlers(
+      enqueueOwner(selfTestController.queue, (run: ObservedRun) =>
+        run.metadata.namespace === selfTests.namespace ? controllerOwnerKey(run, { group: GROUP, kind: 'Runtime', clusterScoped: true }) : undefined,
+      ),
+    );
     pods.addHandlers(
       enqueueOwner(poolController.queue, (pod: V1Pod) =>
         pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT ? labelOwnerKey(pod, { nameLabel: LABELS.runtime }) : undefined,
@@ -197,7 +214,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     state.stop = () =>
       (stopping ??= (async () => {
         clearInterval(sweepTimer);
-        await Promise.all([controller.stop(), poolController.stop(), sessionController.stop()]);
+        await Promise.all([controller.stop(), poolController.stop(), selfTestController.stop(), sessionController.stop()]);
         sessions.closeAll();
         executions.forgetAll();
         await Promise.all([runs.stop(), runtimes.stop(), pods.stop()]);
@@ -209,6 +226,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     logger.info({ runs: runs.list().length, finalizer: FINALIZER }, 'caches synced; reconciling');
     controller.start();
     poolController.start();
+    selfTestController.start();
     sessionController.start();
     state.synced = true;
     return state;

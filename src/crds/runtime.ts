@@ -72,6 +72,18 @@ const envSchema = z
     'Environment of the compile step and the program, on top of the fixed set the runner gives (PATH, HOME and TMPDIR at the work directory, LANG=C.UTF-8); an entry overrides PATH or LANG. Nothing of the pod\'s own environment reaches the program.',
   );
 
+/** A small program the operator runs whenever the Runtime's image or commands change. */
+export const SelfTestSchema = z
+  .object({
+    source: z.string().min(1).max(65_536).describe("The program, written to the Runtime's sourceFile."),
+    stdin: z.string().max(65_536).optional().describe('Its standard input.'),
+    expectedStdout: z.string().max(65_536).describe('What it must print, byte for byte.'),
+  })
+  .describe(
+    "Run as a CodeRun under the Runtime's max limits when the Runtime is created or its image, commands or env change; its result is the Runtime's Ready condition, and runs wait for Ready.",
+  );
+export type SelfTest = z.infer<typeof SelfTestSchema>;
+
 export const RuntimeSpecSchema = z.object({
   image: z.string().min(1).max(1024).describe('Container image with the toolchain, e.g. python:3.12-slim.'),
   sourceFile: matching(z.string().min(1).max(255), RELATIVE_PATH, 'sourceFile must be a relative path such as "main.py"').describe(
@@ -88,6 +100,7 @@ export const RuntimeSpecSchema = z.object({
   env: envSchema.optional(),
   runtimeClassName: z.string().min(1).max(253).optional().describe('RuntimeClass of sandbox pods, e.g. gvisor.'),
   warmPool: WarmPoolSchema.optional(),
+  selfTest: SelfTestSchema.optional(),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
 

@@ -6,7 +6,7 @@ import type { CodeRunStatus } from '../../src/crds/coderun.js';
 import { RuntimeStatusSchema } from '../../src/crds/runtime.js';
 import { LABELS, MANAGED_BY } from '../../src/controllers/coderun/sandbox-names.js';
 import { poolPodsSelector } from '../../src/controllers/pool/pool-labels.js';
-import { SANDBOX_NAMESPACE } from '../support/coderun-e2e.js';
+import { SANDBOX_NAMESPACE, tearDown, type CodeRunTestNamespace } from '../support/coderun-e2e.js';
 
 const runtimes = { group: GROUP, version: VERSION, plural: 'runtimes' };
 const RuntimeObject = z.looseObject({ spec: z.record(z.string(), z.unknown()), status: RuntimeStatusSchema.optional() });
@@ -82,4 +82,25 @@ export function verdictEssentials(status: CodeRunStatus) {
       return { verdict: t.verdict, message, ...(atProcessLimit ? {} : { exitCode: t.exitCode, signal: t.signal }) };
     }),
   };
+}
+
+/** For each standard Runtime, a copy with `warmPool` and a copy without one. */
+export async function createWarmColdCopies(kc: KubeConfig, copies: { standard: string; warm: string; cold: string }[], warmPool: Record<string, unknown>): Promise<PoolRuntime[]> {
+  const created: PoolRuntime[] = [];
+  for (const { standard, warm, cold } of copies) {
+    const pair = [new PoolRuntime(kc, warm), new PoolRuntime(kc, cold)] as const;
+    await pair[0].createFrom(standard, warmPool);
+    await pair[1].createFrom(standard, undefined);
+    created.push(...pair);
+  }
+  return created;
+}
+
+/** A suite's afterAll: the namespace and the operator (tearDown), then the suite's Runtimes. */
+export async function tearDownWithRuntimes(ns: CodeRunTestNamespace, operator: { stop(): Promise<void> } | undefined, runtimes: PoolRuntime[]): Promise<void> {
+  try {
+    await tearDown(ns, operator);
+  } finally {
+    await Promise.all(runtimes.map((r) => r.delete()));
+  }
 }

@@ -29,7 +29,9 @@ export type Validity =
   | { kind: 'valid' }
   | { kind: 'invalid'; reason: InvalidReason; message: string }
   /** A referenced ConfigMap or Secret does not exist (yet): wait a short grace, then fail. */
-  | { kind: 'waitingForReference'; message: string };
+  | { kind: 'waitingForReference'; message: string }
+  /** Its Runtime is not Ready (its self-test has not passed): wait a while, then SystemError. */
+  | { kind: 'waitingForRuntime'; message: string };
 
 /** The sandbox pod of the current attempt as observed (cache, or an API read on a cache miss). */
 export type PodView =
@@ -57,6 +59,8 @@ export interface PlanConfig {
   referenceGraceMs: number;
   /** How long a pod may stay Pending (image, scheduling) before the run is a SystemError. */
   podStartTimeoutMs: number;
+  /** How long a run waits for its Runtime to be Ready before it is a SystemError (never the program's fault). */
+  runtimeReadyWaitMs: number;
   /** Attempts before a run whose sandbox keeps failing (pod lost, runner failed, exec lost) is a SystemError. */
   maxAttempts: number;
 }
@@ -107,6 +111,11 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, exec: Ex
       const waited = now.getTime() - run.createdAt.getTime();
       if (waited >= config.referenceGraceMs) return [{ type: 'failInvalid', reason: 'ReferenceNotFound', message: validity.message }];
       return [{ type: 'requeueAfter', ms: Math.min(1000, config.referenceGraceMs - waited) }];
+    }
+    if (validity.kind === 'waitingForRuntime') {
+      const waited = now.getTime() - run.createdAt.getTime();
+      if (waited >= config.runtimeReadyWaitMs) return [{ type: 'failSystem', message: `${validity.message}; gave up waiting after ${Math.round(config.runtimeReadyWaitMs / 1000)} s` }];
+      return [{ type: 'requeueAfter', ms: Math.min(1000, config.runtimeReadyWaitMs - waited) }];
     }
     return [{ type: 'startAttempt', attempt: run.attempts + 1 }];
   }

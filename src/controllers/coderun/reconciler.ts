@@ -10,6 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { CodeRunStatus } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
+import { isSelfTestRun, runtimeReadiness } from '../../crds/runtime-ready.js';
 import type { CodeRunApi, RunIdentity } from '../../kube/coderun-api.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { execExitCode, type ExecSession, type PodExec } from '../../kube/pod-exec.js';
@@ -100,8 +101,11 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
 
   async function prepare(run: ObservedRun): Promise<Prepared> {
     const runtimeName = runtimeNameOf(run);
-    const validation = validateCodeRun(run.spec, deps.runtimes.get(runtimeName) ?? (await deps.pool.readRuntime(runtimeName)));
+    const observedRuntime = deps.runtimes.get(runtimeName) ?? (await deps.pool.readRuntime(runtimeName));
+    const validation = validateCodeRun(run.spec, observedRuntime);
     if (!validation.valid) return { kind: 'blocked', validity: { kind: 'invalid', reason: validation.reason, message: validation.message } };
+    const readiness = isSelfTestRun(run) ? { ready: true as const } : runtimeReadiness(runtimeName, observedRuntime);
+    if (!readiness.ready) return { kind: 'blocked', validity: { kind: 'waitingForRuntime', message: readiness.message } };
     const { spec, runtime, limits } = validation;
     const objects = await deps.references.read(run.metadata.namespace, listReferences(spec));
     const resolved = resolveInputs(spec, objects);
@@ -237,7 +241,8 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
             run: ref,
             runtimeName: prepared.runtimeName,
             attempt: action.attempt,
-            poolSpecHash: poolTemplateHash(deps.runtimes.get(prepared.runtimeName), deps.sandboxConfig),
+            // A self-test always runs cold: it must not take a pod a submission is waiting for.
+            poolSpecHash: isSelfTestRun(run) ? undefined : poolTemplateHash(deps.runtimes.get(prepared.runtimeName), deps.sandboxConfig),
             waitedMs: at.getTime() - view.createdAt.getTime(),
             warmWaitMs: deps.warmWaitMs,
           });
