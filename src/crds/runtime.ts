@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { API_VERSION, ConditionsSchema, ObjectMetaSchema, RELATIVE_PATH, matching } from './common.js';
+
+// A relative path whose segments may hold the wildcards * ? [ ] (Go's filepath.Match), none of
+// them "." or "..": RELATIVE_PATH with the wildcards added (RE2, as CEL needs: no lookahead).
+const SEGMENT = '([A-Za-z0-9_*?\\[\\]-][A-Za-z0-9._*?\\[\\]-]*|\\.[A-Za-z0-9_*?\\[\\]-][A-Za-z0-9._*?\\[\\]-]*|\\.\\.[A-Za-z0-9._*?\\[\\]-]+)';
+const OUTPUT_PATTERN = new RegExp(`^${SEGMENT}(\\/${SEGMENT})*$`);
 import { FullLimitsSchema, LIMIT_NAMES } from './limits.js';
 
 const commandSchema = (what: string) =>
@@ -92,6 +97,14 @@ export const RuntimeSpecSchema = z.object({
   compile: z
     .object({
       command: commandSchema('Compile command'),
+      outputs: z
+        .array(matching(z.string().min(1).max(255), OUTPUT_PATTERN, 'an output is a relative path pattern such as "main", "*.class" or "classes", without "." or ".." components'))
+        .min(1)
+        .max(64)
+        .optional()
+        .describe(
+          'What the runs need of the work directory after a successful compile (patterns of Go filepath.Match; a matching directory is kept whole); everything else (sources, object files, caches) is removed before the tests. Default: everything stays.',
+        ),
       limits: FullLimitsSchema.optional().describe("Limits of the compile step; the Runtime's max limits when omitted."),
     })
     .optional(),

@@ -24,12 +24,10 @@ const noImage = new PoolRuntime(kc, `e2e-no-image-${suffix}`);
 const badCompiler = new PoolRuntime(kc, `e2e-bad-compiler-${suffix}`);
 const changed = new PoolRuntime(kc, `e2e-changed-${suffix}`);
 
-const readyOf = async (runtime: PoolRuntime): Promise<Condition | undefined> => (await runtime.status())?.conditions?.find((c) => c.type === 'Ready');
-
 async function settledReady(runtime: PoolRuntime, timeoutMs: number): Promise<Condition> {
   let ready: Condition | undefined;
-  await eventually(`Runtime ${runtime.name} to finish its self-test`, async () => {
-    ready = await readyOf(runtime);
+  await eventually(`Runtime ${runtime.name} to finish the self-test of its current generation`, async () => {
+    ready = await runtime.currentReady();
     return ready !== undefined && ready.status !== 'Unknown';
   }, timeoutMs, { intervalMs: 500 });
   if (ready === undefined) throw new Error('unreachable');

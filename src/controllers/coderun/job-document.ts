@@ -18,7 +18,7 @@ export function buildJobDocument(spec: CodeRunSpec, runtime: RuntimeSpec, limits
   };
   if (runtime.env !== undefined && runtime.env.length > 0) doc.env = runtime.env.map((e) => ({ ...e }));
   if (runtime.compile) {
-    doc.compile = { command: [...runtime.compile.command] };
+    doc.compile = { command: [...runtime.compile.command], ...(runtime.compile.outputs === undefined ? {} : { outputs: [...runtime.compile.outputs] }) };
     if (limits.compile) doc.compileLimits = limits.compile;
   }
   return doc;

@@ -17,7 +17,7 @@ export type JobFile = z.infer<typeof JobFileSchema>;
 
 export const JobDocumentSchema = z.object({
   files: z.array(JobFileSchema),
-  compile: z.object({ command: z.array(z.string()).min(1) }).optional(),
+  compile: z.object({ command: z.array(z.string()).min(1), outputs: z.array(z.string()).min(1).optional() }).optional(),
   run: z.object({ command: z.array(z.string()).min(1) }),
   tests: z.array(z.object({ name: z.string(), stdin: z.string() })).min(1),
   limits: FullLimitsSchema,
