@@ -180,7 +180,8 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     const finish = async (status: CodeRunStatus, verdictLabel: string): Promise<void> => {
       await deps.codeRuns.patchStatus(identity, status);
       wroteOver(key, identity.resourceVersion);
-      deps.metrics.runsTotal.inc({ runtime: runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
+      // Submissions only: a Runtime's self-test is the platform checking itself.
+      if (!isSelfTestRun(run)) deps.metrics.runsTotal.inc({ runtime: runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
       const warning = status.phase === 'Failed';
       deps.events.record(runRef(run), warning ? 'Warning' : 'Normal', verdictLabel, status.message ?? verdictLabel);
       log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
