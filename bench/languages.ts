@@ -1,4 +1,4 @@
-// npx tsx bench/languages.ts: a trivial run (the Runtime's own self-test program, A+B) of each
+// npm run bench:languages: a trivial run (the Runtime's own self-test program, A+B) of each
 // standard language on the local cluster, one run at a time, on a Runtime with a warm pool of one
 // pod and on an identical one without. Per run: the latency from the create request to the
 // terminal status seen by polling (every 100 ms), the compile step's wall time, and the program's
@@ -18,6 +18,8 @@ import { PoolRuntime, createWarmColdCopies, tearDownWithRuntimes } from '../test
 import { RuntimeSpecSchema } from '../src/crds/runtime.js';
 
 const ROUNDS = 3;
+// The local cluster's, unless another is given.
+process.env.KUBECONFIG ??= resolve(import.meta.dirname, '../.cluster/kubeconfig');
 const kc = testKubeConfig();
 const ns = new CodeRunTestNamespace(kc, 'bench-languages');
 const name = (language: string, path: string) => `bench-${path}-${language}`;
