@@ -51,7 +51,7 @@ try {
         const latencyMs = Date.now() - start;
         const t = done.status.tests?.[0];
         if (done.status.verdict !== 'Accepted') throw new Error(`${run}: ${done.status.verdict} ${done.status.message}`);
-        samples.push({ latencyMs, compileWallMs: done.status.compile?.wallTimeMillis, runWallMs: t?.wallTimeMillis, runCpuMs: t?.cpuTimeMillis, memoryKiB: t?.memoryKiB });
+        samples.push({ path: done.status.path, latencyMs, compileWallMs: done.status.compile?.wallTimeMillis, runWallMs: t?.wallTimeMillis, runCpuMs: t?.cpuTimeMillis, memoryKiB: t?.memoryKiB });
         // The pool replaces the pod a warm run used: wait for it, so every warm sample is warm.
         if (path === 'warm') await eventually('an idle pool pod again', async () => ((await runtime.status())?.pool?.idle ?? 0) >= 1, 120_000, { intervalMs: 200 });
       }
