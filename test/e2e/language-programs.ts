@@ -62,7 +62,9 @@ export const PROGRAMS: Record<Language, LanguagePrograms> = {
       "  case 'throw': throw new Error('boom');",
       "  case 'spin': for (let x = 0; ; x++);",
       "  case 'alloc': { const held = []; for (;;) held.push(Buffer.alloc(1 << 20, 1)); }",
-      "  case 'flood': { const line = 'y'.repeat(99) + '\\n'; for (;;) process.stdout.write(line); }",
+      // fs.writeSync: process.stdout.write may queue in memory when the reader is slower (a pool
+      // pod starved of CPU), and the run then ends as MemoryLimitExceeded first.
+      "  case 'flood': { const line = 'y'.repeat(99) + '\\n'; for (;;) require('fs').writeSync(1, line); }",
       '}',
     ),
     multiFile: {
