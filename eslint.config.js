@@ -13,10 +13,11 @@ const MAY_IMPORT = {
   'src/sandbox': ['crds', 'kube', 'machinery'],
   'src/controllers/coderun': ['crds', 'kube', 'machinery', 'observability', 'sandbox'],
   'src/controllers/pool': ['crds', 'kube', 'machinery', 'observability', 'sandbox'],
+  'src/controllers/runtime': ['crds', 'kube', 'machinery', 'sandbox'],
   // The admission webhook runs the CodeRun controller's own checks at creation.
   'src/webhook': ['crds', 'kube', 'machinery', 'observability', 'sandbox', 'controllers'],
 };
-const SIBLING_CONTROLLERS = { 'src/controllers/coderun': 'pool', 'src/controllers/pool': 'coderun' };
+const CONTROLLERS = ['coderun', 'pool', 'runtime'];
 
 const layerRules = Object.entries(MAY_IMPORT).map(([dir, allowed]) => {
   const own = dir.split('/')[1];
@@ -24,8 +25,9 @@ const layerRules = Object.entries(MAY_IMPORT).map(([dir, allowed]) => {
   const patterns = [
     { regex: `^(\\.\\./)+(src/)?(${refused.join('|')})(/|\\.js$)`, message: `${dir} may import only ${allowed.join(', ') || 'nothing else in src'} (docs/architecture.md)` },
   ];
-  const sibling = SIBLING_CONTROLLERS[dir];
-  if (sibling) patterns.push({ regex: `^(\\.\\./)+(controllers/)?${sibling}/`, message: `the controllers do not import each other: share through src/sandbox (docs/architecture.md)` });
+  for (const sibling of CONTROLLERS.filter((c) => dir.startsWith('src/controllers/') && `src/controllers/${c}` !== dir)) {
+    patterns.push({ regex: `^(\\.\\./)+(controllers/)?${sibling}/`, message: `the controllers do not import each other: share through src/sandbox (docs/architecture.md)` });
+  }
   return { files: [`${dir}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
 });
 

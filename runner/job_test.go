@@ -52,6 +52,19 @@ func TestCompilesOnceAndRunsEveryTest(t *testing.T) {
 	}
 }
 
+func TestOnlyTheCompileOutputsReachTheRuns(t *testing.T) {
+	job := sumJob()
+	job["compile"] = map[string]any{"command": []string{"sh", "-c", "gcc -O2 -c -o main.o src/main.c && gcc -o main main.o && mkdir -p .cache && echo x > .cache/obj"}, "outputs": []string{"main"}}
+	job["run"] = map[string]any{"command": []string{"sh", "-c", "ls -A; ./main"}}
+	res := run(t, newWorkdir(t), job).result
+	if res.Error != nil {
+		t.Fatalf("runner error: %s", *res.Error)
+	}
+	if len(res.Tests) != 3 || res.Tests[0].Stdout != "main\n3\n" {
+		t.Fatalf("tests = %+v, want the work directory to hold only main (no source, object file or cache), and main to work", res.Tests)
+	}
+}
+
 func TestFailedCompileRunsNoTestAndKeepsItsOutput(t *testing.T) {
 	job := sumJob()
 	job["files"] = []any{map[string]any{"path": "src/main.c", "content": "int main(void) { return undefined_name; }\n"}}

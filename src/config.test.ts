@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       workers: 16,
       statusOutputBytes: 4096,
       referenceGraceMs: 10_000,
+      runtimeReadyWaitMs: 120_000,
       podStartTimeoutMs: 300_000,
       maxAttempts: 3,
       warmWaitMs: 0,

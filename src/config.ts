@@ -19,6 +19,7 @@ const env = z.object({
   CODERUN_STATUS_OUTPUT_BYTES: int(0, 262_144, 4096),
   CODERUN_REFERENCE_GRACE_SECONDS: int(0, 3600, 10),
   CODERUN_POD_START_TIMEOUT_SECONDS: int(5, 3600, 300),
+  CODERUN_RUNTIME_READY_WAIT_SECONDS: int(0, 3600, 120),
   CODERUN_MAX_ATTEMPTS: int(1, 10, 3),
   CODERUN_RESULT_BUDGET_MIB: int(16, 65_536, 512),
   CODERUN_WARM_WAIT_MS: int(0, 600_000, 0),
@@ -50,6 +51,8 @@ export interface OperatorConfig {
   statusOutputBytes: number;
   referenceGraceMs: number;
   podStartTimeoutMs: number;
+  /** How long a run waits for its Runtime's Ready condition (its self-test) before it is a SystemError. */
+  runtimeReadyWaitMs: number;
   maxAttempts: number;
   /**
    * MiB of results the runners in flight may send back at once (each run counts the most its
@@ -100,6 +103,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     statusOutputBytes: e.CODERUN_STATUS_OUTPUT_BYTES,
     referenceGraceMs: e.CODERUN_REFERENCE_GRACE_SECONDS * 1000,
     podStartTimeoutMs: e.CODERUN_POD_START_TIMEOUT_SECONDS * 1000,
+    runtimeReadyWaitMs: e.CODERUN_RUNTIME_READY_WAIT_SECONDS * 1000,
     maxAttempts: e.CODERUN_MAX_ATTEMPTS,
     resultBudgetMiB: e.CODERUN_RESULT_BUDGET_MIB,
     warmWaitMs: e.CODERUN_WARM_WAIT_MS,

@@ -9,6 +9,7 @@ import { PLATFORM_FAILURE_CAUSES } from './controllers/coderun/plan.js';
 import { setupCodeRunController } from './controllers/coderun/setup.js';
 import { DEFAULT_STATUS_CONFIG } from './controllers/coderun/status.js';
 import { setupPoolControllers } from './controllers/pool/setup.js';
+import { setupRuntimeSelfTestController } from './controllers/runtime/setup.js';
 import { PodExec } from './kube/pod-exec.js';
 import { ensureSandboxNamespace } from './kube/sandbox-setup.js';
 import { Manager } from './machinery/manager.js';
@@ -78,11 +79,13 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     workers: config.workers,
     sandboxConfig,
     statusConfig: { ...DEFAULT_STATUS_CONFIG, outputBytes: config.statusOutputBytes },
-    plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, maxAttempts: config.maxAttempts },
+    plan: { referenceGraceMs: config.referenceGraceMs, podStartTimeoutMs: config.podStartTimeoutMs, runtimeReadyWaitMs: config.runtimeReadyWaitMs, maxAttempts: config.maxAttempts },
     exec,
     resultBudgetBytes: config.resultBudgetMiB * 1024 * 1024,
     warm,
     metrics,
   });
+  // Self-test runs live in the operator's own namespace (the Lease's).
+  setupRuntimeSelfTestController(mgr, { namespace: config.leaderElectionNamespace });
   return mgr;
 }

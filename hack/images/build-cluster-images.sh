@@ -4,6 +4,11 @@
 #   coderun.local/testbox:dev    busybox (sh, sleep, nc, httpd, wget, cat, ...)
 #   coderun.local/python3:dev    Debian python3
 #   coderun.local/gcc:dev        Debian gcc, g++, libc6-dev
+#   coderun.local/java:dev       Debian openjdk-17-jdk-headless
+#   coderun.local/node:dev       Debian nodejs (18)
+#   coderun.local/go:dev         Debian golang-go (1.19)
+#   coderun.local/rust:dev       Debian rustc-web (a current rustc, with gcc as its linker)
+#   coderun.local/pypy3:dev      Debian pypy3
 #   coderun.local/runner:dev     the sandbox runner at /runner (needs runner/build.sh)
 # (coderun.local/operator:dev, for the Helm chart, is build-operator-image.sh's: it compiles the
 # operator, so a cluster bring-up neither waits for nor depends on it.)
@@ -40,6 +45,14 @@ echo 'nobody:x:65534:65534:nobody:/tmp:/bin/sh' > "$work/testbox/etc/passwd"
   "$(runtime_env PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1)"
 
 "$BUILD" coderun.local/gcc:dev "$("$HERE/debian-rootfs.sh" gcc,g++,libc6-dev)" null '["gcc","--version"]' "$(runtime_env)"
+
+# The toolchains of the other standard Runtimes: Debian packages only, nothing fetched at run
+# time. Their Runtimes (deploy/runtimes/) set what each needs at run time (GOCACHE, ...).
+"$BUILD" coderun.local/java:dev "$("$HERE/debian-rootfs.sh" openjdk-17-jdk-headless)" null '["java","-version"]' "$(runtime_env)"
+"$BUILD" coderun.local/node:dev "$("$HERE/debian-rootfs.sh" nodejs)" null '["node","--version"]' "$(runtime_env)"
+"$BUILD" coderun.local/go:dev "$("$HERE/debian-rootfs.sh" golang-go)" null '["go","version"]' "$(runtime_env CGO_ENABLED=0 GOCACHE=/tmp/go-cache GOPATH=/tmp/go)"
+"$BUILD" coderun.local/rust:dev "$("$HERE/debian-rootfs.sh" rustc-web)" null '["rustc","--version"]' "$(runtime_env)"
+"$BUILD" coderun.local/pypy3:dev "$("$HERE/debian-rootfs.sh" pypy3)" null '["pypy3"]' "$(runtime_env)"
 
 if [ -f "$REPO_ROOT/runner/build.sh" ]; then
   bash "$REPO_ROOT/runner/build.sh" >&2

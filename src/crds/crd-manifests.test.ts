@@ -76,7 +76,7 @@ test('CodeRun: printer columns, short names, namespaced, an immutable spec', () 
 test('Runtime: cluster-scoped, image and pool columns, default within max by CEL', () => {
   const { doc, version, schema } = crd('coderun.dev_runtimes.yaml');
   expect(doc.spec.scope).toBe('Cluster');
-  expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Image', 'Pool-Ready', 'Pool-Desired', 'Pool-Idle', 'Age']);
+  expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Image', 'Ready', 'Reason', 'Pool-Ready', 'Pool-Desired', 'Pool-Idle', 'Age']);
   const spec = (schema.properties as Node).spec as Node;
   const limits = (spec.properties as Node).limits as Node;
   expect(limits['x-kubernetes-validations']).toContainEqual({ rule: 'self.default.memoryMiB <= self.max.memoryMiB', message: expect.any(String) });

@@ -112,6 +112,8 @@ export const RUNTIME_CRD_INPUT: CrdInput = {
   description: 'One language toolchain: image, source file, compile and run commands, default and maximum limits, warm pool.',
   columns: [
     { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
     { name: 'Pool-Ready', type: 'integer', jsonPath: '.status.pool.ready' },
     { name: 'Pool-Desired', type: 'integer', jsonPath: '.status.pool.desired' },
     { name: 'Pool-Idle', type: 'integer', jsonPath: '.status.pool.idle', priority: 1 },

@@ -3,6 +3,11 @@ import { API_VERSION, ConditionsSchema, ObjectMetaSchema, RELATIVE_PATH, matchin
 import { FullLimitsSchema, LIMIT_NAMES, type FullLimits } from './limits.js';
 import { withRules } from './rules.js';
 
+// A relative path whose segments may hold the wildcards * ? [ ] (Go's filepath.Match), none of
+// them "." or "..": RELATIVE_PATH with the wildcards added (RE2, as CEL needs: no lookahead).
+const SEGMENT = '([A-Za-z0-9_*?\\[\\]-][A-Za-z0-9._*?\\[\\]-]*|\\.[A-Za-z0-9_*?\\[\\]-][A-Za-z0-9._*?\\[\\]-]*|\\.\\.[A-Za-z0-9._*?\\[\\]-]+)';
+const OUTPUT_PATTERN = new RegExp(`^${SEGMENT}(\\/${SEGMENT})*$`);
+
 const commandSchema = (what: string) =>
   z.array(z.string().min(1).max(4096)).min(1).max(64).describe(`${what}: argv, run in the work directory.`);
 
@@ -72,6 +77,18 @@ const envSchema = z
     'Environment of the compile step and the program, on top of the fixed set the runner gives (PATH, HOME and TMPDIR at the work directory, LANG=C.UTF-8); an entry overrides PATH or LANG. Nothing of the pod\'s own environment reaches the program.',
   );
 
+/** A small program the operator runs whenever the Runtime's image or commands change. */
+export const SelfTestSchema = z
+  .object({
+    source: z.string().min(1).max(65_536).describe("The program, written to the Runtime's sourceFile."),
+    stdin: z.string().max(65_536).optional().describe('Its standard input.'),
+    expectedStdout: z.string().max(65_536).describe('What it must print, byte for byte.'),
+  })
+  .describe(
+    "Run as a CodeRun under the Runtime's max limits when the Runtime is created or its image, commands or env change; its result is the Runtime's Ready condition, and runs wait for Ready.",
+  );
+export type SelfTest = z.infer<typeof SelfTestSchema>;
+
 export const RuntimeSpecSchema = z.object({
   image: z.string().min(1).max(1024).describe('Container image with the toolchain, e.g. python:3.12-slim.'),
   sourceFile: matching(z.string().min(1).max(255), RELATIVE_PATH, 'sourceFile must be a relative path such as "main.py"').describe(
@@ -80,6 +97,14 @@ export const RuntimeSpecSchema = z.object({
   compile: z
     .object({
       command: commandSchema('Compile command'),
+      outputs: z
+        .array(matching(z.string().min(1).max(255), OUTPUT_PATTERN, 'an output is a relative path pattern such as "main", "*.class" or "classes", without "." or ".." components'))
+        .min(1)
+        .max(64)
+        .optional()
+        .describe(
+          'What the runs need of the work directory after a successful compile (patterns of Go filepath.Match; a matching directory is kept whole); everything else (sources, object files, caches) is removed before the tests. Default: everything stays.',
+        ),
       limits: FullLimitsSchema.optional().describe("Limits of the compile step; the Runtime's max limits when omitted."),
     })
     .optional(),
@@ -88,6 +113,7 @@ export const RuntimeSpecSchema = z.object({
   env: envSchema.optional(),
   runtimeClassName: z.string().min(1).max(253).optional().describe('RuntimeClass of sandbox pods, e.g. gvisor.'),
   warmPool: WarmPoolSchema.optional(),
+  selfTest: SelfTestSchema.optional(),
 });
 export type RuntimeSpec = z.infer<typeof RuntimeSpecSchema>;
 

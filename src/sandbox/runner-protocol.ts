@@ -21,7 +21,8 @@ const EnvSchema = z.array(z.object({ name: z.string(), value: z.string() }));
 /** A program the runner compiles and runs: the submission, or the checker. */
 export const JobProgramSchema = z.object({
   files: z.array(JobFileSchema),
-  compile: StepSchema.optional(),
+  /** outputs: what the runs need of the compile step's work directory (the rest is removed). */
+  compile: StepSchema.extend({ outputs: z.array(z.string()).min(1).optional() }).optional(),
   run: StepSchema,
   limits: FullLimitsSchema,
   compileLimits: FullLimitsSchema.optional(),

@@ -1,15 +1,19 @@
 // Warm pool e2e helpers: test-only Runtimes with a pool, and the pool's objects as a user sees them.
 import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { GROUP, VERSION } from '../../src/crds/common.js';
+import { GROUP, VERSION, type Condition } from '../../src/crds/common.js';
 import type { CodeRunStatus } from '../../src/crds/coderun.js';
 import { RuntimeStatusSchema } from '../../src/crds/runtime.js';
 import { LABELS, MANAGED_BY } from '../../src/sandbox/names.js';
 import { poolPodsSelector } from '../../src/sandbox/pool-labels.js';
-import { SANDBOX_NAMESPACE } from '../support/coderun-e2e.js';
+import { SANDBOX_NAMESPACE, tearDown, type CodeRunTestNamespace } from '../support/coderun-e2e.js';
 
 const runtimes = { group: GROUP, version: VERSION, plural: 'runtimes' };
-const RuntimeObject = z.looseObject({ spec: z.record(z.string(), z.unknown()), status: RuntimeStatusSchema.optional() });
+const RuntimeObject = z.looseObject({
+  metadata: z.looseObject({ generation: z.number().int().optional() }),
+  spec: z.record(z.string(), z.unknown()),
+  status: RuntimeStatusSchema.optional(),
+});
 
 /** Small pod requests, so that pools and cold pods fit on the 2-core test node together. */
 export const SMALL_POOL_REQUESTS = { requests: { cpu: '10m', memory: '64Mi' } };
@@ -39,7 +43,18 @@ export class PoolRuntime {
   }
 
   async status(): Promise<z.infer<typeof RuntimeStatusSchema> | undefined> {
-    return RuntimeObject.parse(await this.custom.getClusterCustomObject({ ...runtimes, name: this.name })).status;
+    return (await this.read()).status;
+  }
+
+  /** The Ready condition, once it is about the Runtime's current generation (else undefined). */
+  async currentReady(): Promise<Condition | undefined> {
+    const runtime = await this.read();
+    const ready = runtime.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.observedGeneration === runtime.metadata.generation ? ready : undefined;
+  }
+
+  private async read(): Promise<z.infer<typeof RuntimeObject>> {
+    return RuntimeObject.parse(await this.custom.getClusterCustomObject({ ...runtimes, name: this.name }));
   }
 
   /** Every sandbox pod, cold or pool, of any Runtime, not being deleted. */
@@ -114,5 +129,26 @@ export class PathRuntimes<Language extends string> {
 
   async delete(): Promise<void> {
     await Promise.all(this.runtimes.map((r) => r.delete()));
+  }
+}
+
+/** For each standard Runtime, a copy with `warmPool` and a copy without one. */
+export async function createWarmColdCopies(kc: KubeConfig, copies: { standard: string; warm: string; cold: string }[], warmPool: Record<string, unknown>): Promise<PoolRuntime[]> {
+  const created: PoolRuntime[] = [];
+  for (const { standard, warm, cold } of copies) {
+    const pair = [new PoolRuntime(kc, warm), new PoolRuntime(kc, cold)] as const;
+    await pair[0].createFrom(standard, warmPool);
+    await pair[1].createFrom(standard, undefined);
+    created.push(...pair);
+  }
+  return created;
+}
+
+/** A suite's afterAll: the namespace and the operator (tearDown), then the suite's Runtimes. */
+export async function tearDownWithRuntimes(ns: CodeRunTestNamespace, operator: { release(): Promise<void> } | undefined, runtimes: PoolRuntime[]): Promise<void> {
+  try {
+    await tearDown(ns, operator);
+  } finally {
+    await Promise.all(runtimes.map((r) => r.delete()));
   }
 }

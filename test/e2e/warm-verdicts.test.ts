@@ -1,8 +1,8 @@
 import { testKubeConfig } from '../support/kube-config.js';
-import { CodeRunTestNamespace, nodeAddress, tearDown, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
+import { CodeRunTestNamespace, nodeAddress, terminalRun, type ObservedCodeRun } from '../support/coderun-e2e.js';
 import { InstalledOperator, ensureInstalled } from '../support/installed-operator.js';
 import type { CodeRunSpec, Verdict } from '../../src/crds/coderun.js';
-import { PoolRuntime, SMALL_POOL_REQUESTS, verdictEssentials } from './warm-support.js';
+import { PoolRuntime, SMALL_POOL_REQUESTS, createWarmColdCopies, tearDownWithRuntimes, verdictEssentials } from './warm-support.js';
 
 // The same programs on both paths: each case runs once on a Runtime with a warm pool and once on
 // an identical Runtime without one. Per-run limits inside a pool pod (sized for the Runtime's max)
@@ -87,18 +87,16 @@ describe('the same verdicts on the warm and the cold path', () => {
   const kc = testKubeConfig();
   const ns = new CodeRunTestNamespace(kc, 'e2e-warm-verdicts');
   let operator: InstalledOperator | undefined;
-  const runtimes: PoolRuntime[] = [];
+  let runtimes: PoolRuntime[] = [];
   let results = new Map<string, ObservedCodeRun>();
 
   beforeAll(async () => {
     await ensureInstalled(kc);
-    for (const [language, names] of Object.entries(RUNTIMES)) {
-      const warm = new PoolRuntime(kc, names.warm);
-      const cold = new PoolRuntime(kc, names.cold);
-      await warm.createFrom(language, { replicas: POOL, resources: SMALL_POOL_REQUESTS });
-      await cold.createFrom(language, undefined);
-      runtimes.push(warm, cold);
-    }
+    runtimes = await createWarmColdCopies(
+      kc,
+      Object.entries(RUNTIMES).map(([standard, names]) => ({ standard, ...names })),
+      { replicas: POOL, resources: SMALL_POOL_REQUESTS },
+    );
     // Runs wait for a pool pod (up to 2 minutes) instead of falling back to cold: every warm
     // case must really run warm, even with more cases than pool pods.
     operator = await InstalledOperator.start(kc, { label: 'warm-verdicts', env: { CODERUN_WARM_WAIT_MS: '120000' } });
@@ -114,13 +112,7 @@ describe('the same verdicts on the warm and the cold path', () => {
     );
   }, 480_000);
 
-  afterAll(async () => {
-    try {
-      await tearDown(ns, operator);
-    } finally {
-      await Promise.all(runtimes.map((r) => r.delete()));
-    }
-  }, 120_000);
+  afterAll(() => tearDownWithRuntimes(ns, operator, runtimes), 120_000);
 
   it.each(Object.entries(cases))('%s: the warm run gets the cold run\'s verdict', (name, c) => {
     const warm = terminalRun(results, runName(name, 'warm')).status;

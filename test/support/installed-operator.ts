@@ -166,6 +166,7 @@ const CHART_CONFIG: Record<string, string> = {
   CODERUN_STATUS_OUTPUT_BYTES: 'config.statusOutputBytes',
   CODERUN_REFERENCE_GRACE_SECONDS: 'config.referenceGraceSeconds',
   CODERUN_POD_START_TIMEOUT_SECONDS: 'config.podStartTimeoutSeconds',
+  CODERUN_RUNTIME_READY_WAIT_SECONDS: 'config.runtimeReadyWaitSeconds',
   CODERUN_MAX_ATTEMPTS: 'config.maxAttempts',
   CODERUN_RESULT_BUDGET_MIB: 'config.resultBudgetMiB',
   CODERUN_WARM_WAIT_MS: 'config.warmWaitMs',

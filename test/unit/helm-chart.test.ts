@@ -80,6 +80,7 @@ test("the schema's bounds of `config` are the ones src/config.ts accepts", () =>
     workers: 'CODERUN_WORKERS',
     statusOutputBytes: 'CODERUN_STATUS_OUTPUT_BYTES',
     referenceGraceSeconds: 'CODERUN_REFERENCE_GRACE_SECONDS',
+    runtimeReadyWaitSeconds: 'CODERUN_RUNTIME_READY_WAIT_SECONDS',
     podStartTimeoutSeconds: 'CODERUN_POD_START_TIMEOUT_SECONDS',
     maxAttempts: 'CODERUN_MAX_ATTEMPTS',
     resultBudgetMiB: 'CODERUN_RESULT_BUDGET_MIB',

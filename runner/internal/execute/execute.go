@@ -38,6 +38,11 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 		if !res.Succeeded() {
 			return nil
 		}
+		if job.CompileOutputs != nil {
+			if err := workdir.KeepOnly(dir, job.CompileOutputs); err != nil {
+				return err
+			}
+		}
 	}
 	if len(job.Tests) == 0 {
 		return nil

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
@@ -57,6 +58,9 @@ var DefaultCompileLimits = Limits{
 type Job struct {
 	Files          []File
 	CompileCommand []string // nil when the job has no compile step
+	// CompileOutputs: when set, what the runs need of the compile step's work directory (path
+	// patterns); everything else is removed after a successful compile.
+	CompileOutputs []string
 	RunCommand     []string
 	Tests          []Test
 	Limits         Limits
@@ -85,6 +89,7 @@ type wireFile struct {
 
 type wireStep struct {
 	Command []string `json:"command"`
+	Outputs []string `json:"outputs"`
 }
 
 type wireTest struct {
@@ -205,12 +210,21 @@ func (w wireJob) validate() (Job, error) {
 			return Job{}, err
 		}
 		job.CompileCommand = w.Compile.Command
+		for i, pattern := range w.Compile.Outputs {
+			if err := validateOutputPattern(pattern); err != nil {
+				return Job{}, fmt.Errorf("compile.outputs[%d] %q %v", i, pattern, err)
+			}
+		}
+		job.CompileOutputs = w.Compile.Outputs
 	}
 	if w.Run == nil {
 		return Job{}, errors.New(`run is missing: give the program to run, e.g. "run": {"command": ["./main"]}`)
 	}
 	if err := validateCommand("run.command", w.Run.Command); err != nil {
 		return Job{}, err
+	}
+	if w.Run.Outputs != nil {
+		return Job{}, errors.New("run.outputs is not allowed: only the compile step has outputs (compile.outputs)")
 	}
 	job.RunCommand = w.Run.Command
 	names := map[string]int{}
@@ -363,4 +377,21 @@ func (w *wireLimits) validate(field string) (Limits, error) {
 		b.set(&out, *v)
 	}
 	return out, nil
+}
+
+// validateOutputPattern accepts a pattern of filepath.Match over a path relative to the work
+// directory: "main", "*.class", "pkg/*.class".
+func validateOutputPattern(pattern string) error {
+	if pattern == "" || strings.HasPrefix(pattern, "/") {
+		return errors.New(`is not a relative path pattern: give one such as "main" or "*.class"`)
+	}
+	for _, part := range strings.Split(pattern, "/") {
+		if part == ".." || part == "." || part == "" {
+			return errors.New(`has an empty, "." or ".." component: name paths inside the work directory`)
+		}
+	}
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return errors.New("is not a valid pattern (see Go's filepath.Match)")
+	}
+	return nil
 }

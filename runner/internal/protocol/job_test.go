@@ -66,6 +66,10 @@ func TestParseJobRejectsBadDocuments(t *testing.T) {
 		{"checker env", `{` + run + `,` + lim + `, "checker": {` + run + `,` + lim + `, "env": [{"name": "HOME", "value": "x"}]}}`, "checker.env[0].name"},
 		{"file without content", `{` + run + `,` + lim + `, "files": [{"path": "x"}]}`, "files[0].content is missing"},
 		{"duplicate file", `{` + run + `,` + lim + `, "files": [{"path": "x", "content": ""}, {"path": "./x", "content": ""}]}`, "same file as files[0]"},
+		{"escaping output", `{` + run + `,` + lim + `, "compile": {"command": ["cc"], "outputs": ["../main"]}}`, `compile.outputs[0] "../main" has an empty, "." or ".." component`},
+		{"absolute output", `{` + run + `,` + lim + `, "compile": {"command": ["cc"], "outputs": ["main", "/bin/sh"]}}`, `compile.outputs[1] "/bin/sh" is not a relative path pattern`},
+		{"bad output pattern", `{` + run + `,` + lim + `, "compile": {"command": ["cc"], "outputs": ["[a"]}}`, "is not a valid pattern"},
+		{"outputs of the run", `{"run": {"command": ["./main"], "outputs": ["x"]},` + lim + `}`, "run.outputs is not allowed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,5 +155,19 @@ func TestParseJobReadsTheChecker(t *testing.T) {
 	}
 	if job.Tests[0].Answer != "" || job.Tests[1].Answer != "3\n" {
 		t.Errorf("answers = %q, %q", job.Tests[0].Answer, job.Tests[1].Answer)
+	}
+}
+
+func TestParseJobReadsTheCompileOutputs(t *testing.T) {
+	doc := `{"compile": {"command": ["javac", "Main.java"], "outputs": ["*.class", "main.argfile"]}, "run": {"command": ["java", "Main"]}, "limits": ` + validLimits + `}`
+	job, err := ParseJob([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(job.CompileOutputs, " ") != "*.class main.argfile" {
+		t.Errorf("compile outputs = %v", job.CompileOutputs)
+	}
+	if job, _ := ParseJob([]byte(validJob)); job.CompileOutputs != nil {
+		t.Errorf("compile outputs = %v, want none when the job names none (everything is kept)", job.CompileOutputs)
 	}
 }

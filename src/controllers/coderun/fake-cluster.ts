@@ -22,6 +22,13 @@ import { codeRunReconciler, newExecutions } from './reconciler.js';
 import { DEFAULT_STATUS_CONFIG } from './status.js';
 import { sweep } from './sweeps.js';
 
+/** The standard python3 Runtime, its self-test passed (Ready for its generation). */
+const READY_PYTHON3 = {
+  metadata: { name: 'python3', generation: 1 },
+  spec: PYTHON3,
+  status: { conditions: [{ type: 'Ready', status: 'True', reason: 'SelfTestPassed', message: 'passed', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }] },
+};
+
 export const NAMESPACE = 'judge';
 const SANDBOX = DEFAULT_SANDBOX_CONFIG.namespace;
 
@@ -147,7 +154,7 @@ export class FakeCluster {
     });
     return {
       runs: { get: (key) => this.runCache.get(key) },
-      runtimes: { get: (name) => (name === 'python3' ? { spec: PYTHON3 } : undefined) },
+      runtimes: { get: (name) => (name === 'python3' ? READY_PYTHON3 : undefined) },
       pods: { get: (key) => this.podCache.get(key), list: () => [...this.podCache.values()] },
       codeRuns: {
         patchStatus: async (identity, status) =>
@@ -198,7 +205,7 @@ export class FakeCluster {
       logger,
       sandboxConfig: DEFAULT_SANDBOX_CONFIG,
       statusConfig: DEFAULT_STATUS_CONFIG,
-      plan: { referenceGraceMs: 10_000, podStartTimeoutMs: 120_000, maxAttempts: 3 },
+      plan: { referenceGraceMs: 10_000, podStartTimeoutMs: 120_000, runtimeReadyWaitMs: 60_000, maxAttempts: 3 },
       now: this.now,
     };
   }

@@ -1,6 +1,7 @@
 // The end of a run: its one terminal status (a verdict, Invalid or SystemError), counted, and
 // said in an event where its owner looks.
 import type { CodeRunStatus } from '../../crds/coderun.js';
+import { isSelfTestRun } from '../../crds/runtime-ready.js';
 import { runRef } from './observed-run.js';
 import type { PlatformFailureCause } from './plan.js';
 import { secondsBetween, writeStatus, type RunContext } from './context.js';
@@ -17,14 +18,19 @@ export async function finish(
   systemErrorCause?: PlatformFailureCause,
 ): Promise<string> {
   const written = await writeStatus(ctx, resourceVersion, status);
+  // Submissions only: a Runtime's self-test is the platform checking itself.
+  if (!isSelfTestRun(ctx.run)) recordFinished(ctx, status, verdictLabel, systemErrorCause);
+  ctx.deps.events.record(runRef(ctx.run), status.phase === 'Failed' ? 'Warning' : 'Normal', verdictLabel, status.message ?? verdictLabel);
+  ctx.log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
+  return written;
+}
+
+function recordFinished(ctx: RunContext, status: CodeRunStatus, verdictLabel: string, systemErrorCause: PlatformFailureCause | undefined): void {
   const { metrics } = ctx.deps;
   metrics.runsTotal.inc({ runtime: ctx.runtimeName, verdict: verdictLabel, path: status.path ?? 'none' });
   metrics.runDurationSeconds.observe({ runtime: ctx.runtimeName, path: status.path ?? 'none' }, secondsBetween(ctx.view.createdAt, ctx.now()));
   metrics.namespaceRunsTotal.inc({ namespace: metrics.namespaceLabel(ctx.run.metadata.namespace), phase: status.phase ?? 'unknown' });
   if (systemErrorCause !== undefined) metrics.systemErrors.inc({ runtime: ctx.runtimeName, cause: systemErrorCause });
-  ctx.deps.events.record(runRef(ctx.run), status.phase === 'Failed' ? 'Warning' : 'Normal', verdictLabel, status.message ?? verdictLabel);
-  ctx.log.info({ phase: status.phase, verdict: status.verdict, message: status.message }, 'run finished');
-  return written;
 }
 
 /** Collects the ended execution: judges the runner's result and writes the verdict, once. */

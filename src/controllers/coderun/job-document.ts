@@ -24,7 +24,7 @@ export function buildJobProgram(
   };
   if (runtime.env !== undefined && runtime.env.length > 0) job.env = runtime.env.map((e) => ({ ...e }));
   if (runtime.compile) {
-    job.compile = { command: [...runtime.compile.command] };
+    job.compile = { command: [...runtime.compile.command], ...(runtime.compile.outputs === undefined ? {} : { outputs: [...runtime.compile.outputs] }) };
     if (limits.compile) job.compileLimits = limits.compile;
   }
   return job;

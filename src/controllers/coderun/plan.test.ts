@@ -2,7 +2,7 @@ import { planReconcile, planRun, type Action, type ExecView, type PlanConfig, ty
 
 const now = new Date('2026-11-22T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms);
-const config: PlanConfig = { referenceGraceMs: 10_000, podStartTimeoutMs: 120_000, maxAttempts: 3 };
+const config: PlanConfig = { referenceGraceMs: 10_000, podStartTimeoutMs: 120_000, runtimeReadyWaitMs: 60_000, maxAttempts: 3 };
 
 const fresh: RunView = {
   deleting: false,
@@ -60,6 +60,22 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
     absent,
     none,
     [{ type: 'failInvalid', reason: 'ReferenceNotFound', message: 'ConfigMap big not found' }],
+  ],
+  [
+    'a Runtime that is not Ready is waited for: the program is not blamed',
+    { ...fresh, createdAt: ago(4000) },
+    { kind: 'waitingForRuntime', message: 'Runtime java is not Ready (SelfTestRunning): ...' },
+    absent,
+    none,
+    [{ type: 'requeueAfter', ms: 1000 }],
+  ],
+  [
+    'a Runtime still not Ready after the wait ends the run in SystemError naming its condition',
+    { ...fresh, createdAt: ago(60_000) },
+    { kind: 'waitingForRuntime', message: 'Runtime java is not Ready (ImageNotFound): no image' },
+    absent,
+    none,
+    [{ type: 'failSystem', cause: 'RuntimeNotReady', message: 'Runtime java is not Ready (ImageNotFound): no image; gave up waiting after 60 s' }],
   ],
   [
     'a started run is not re-validated when its Runtime changes',

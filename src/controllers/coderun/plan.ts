@@ -27,7 +27,9 @@ export type Validity =
   | { kind: 'valid' }
   | { kind: 'invalid'; reason: InvalidReason; message: string }
   /** A referenced ConfigMap or Secret does not exist (yet): wait a short grace, then fail. */
-  | { kind: 'waitingForReference'; message: string };
+  | { kind: 'waitingForReference'; message: string }
+  /** Its Runtime is not Ready (its self-test has not passed): wait a while, then SystemError. */
+  | { kind: 'waitingForRuntime'; message: string };
 
 /** The sandbox pod of the current attempt as observed (cache, or an API read on a cache miss). */
 export type PodView =
@@ -55,6 +57,8 @@ export interface PlanConfig {
   referenceGraceMs: number;
   /** How long a pod may stay Pending (image, scheduling) before the run is a SystemError. */
   podStartTimeoutMs: number;
+  /** How long a run waits for its Runtime to be Ready before it is a SystemError (never the program's fault). */
+  runtimeReadyWaitMs: number;
   /** Attempts before a run whose sandbox keeps failing (pod lost, runner failed, exec lost) is a SystemError. */
   maxAttempts: number;
 }
@@ -62,12 +66,12 @@ export interface PlanConfig {
 /**
  * Why the platform failed an attempt or a run, a bounded metrics label: the pod could not start
  * (image, config), did not start in time, was lost, the runner failed, the attempt was lost with
- * the operator that ran it, or a retry found the run's inputs gone.
+ * the operator that ran it, a retry found the run's inputs gone, or the Runtime never got Ready.
  */
-export const PLATFORM_FAILURE_CAUSES = ['PodStartFailed', 'PodStartTimeout', 'PodLost', 'RunnerFailed', 'AttemptLost', 'InputsLost'] as const;
+export const PLATFORM_FAILURE_CAUSES = ['PodStartFailed', 'PodStartTimeout', 'PodLost', 'RunnerFailed', 'AttemptLost', 'InputsLost', 'RuntimeNotReady'] as const;
 export type PlatformFailureCause = (typeof PLATFORM_FAILURE_CAUSES)[number];
 /** The causes a plan decides; InputsLost is found when a retry prepares its attempt. */
-export type SandboxFailureCause = Exclude<PlatformFailureCause, 'InputsLost'>;
+export type SandboxFailureCause = Exclude<PlatformFailureCause, 'InputsLost' | 'RuntimeNotReady'>;
 
 export type Action =
   | { type: 'addFinalizer' }
@@ -81,7 +85,7 @@ export type Action =
   | { type: 'sendJob' }
   /** Judge the finished execution's result and write the terminal status. */
   | { type: 'finishAttempt' }
-  | { type: 'failSystem'; cause: SandboxFailureCause; message: string }
+  | { type: 'failSystem'; cause: SandboxFailureCause | 'RuntimeNotReady'; message: string }
   | { type: 'requeueAfter'; ms: number };
 
 
@@ -118,6 +122,11 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, exec: Ex
       const waited = now.getTime() - run.createdAt.getTime();
       if (waited >= config.referenceGraceMs) return [{ type: 'failInvalid', reason: 'ReferenceNotFound', message: validity.message }];
       return [{ type: 'requeueAfter', ms: Math.min(1000, config.referenceGraceMs - waited) }];
+    }
+    if (validity.kind === 'waitingForRuntime') {
+      const waited = now.getTime() - run.createdAt.getTime();
+      if (waited >= config.runtimeReadyWaitMs) return [{ type: 'failSystem', cause: 'RuntimeNotReady', message: `${validity.message}; gave up waiting after ${Math.round(config.runtimeReadyWaitMs / 1000)} s` }];
+      return [{ type: 'requeueAfter', ms: Math.min(1000, config.runtimeReadyWaitMs - waited) }];
     }
     return [{ type: 'startAttempt', attempt: run.attempts + 1 }];
   }

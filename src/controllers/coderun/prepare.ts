@@ -1,6 +1,7 @@
 // Everything an attempt needs from start to verdict, built once from the spec, its Runtime and
 // its references; or why the run cannot start.
 import type { V1Pod } from '@kubernetes/client-node';
+import { isSelfTestRun, runtimeReadiness } from '../../crds/runtime-ready.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
 import type { ResolvedLimits } from '../../sandbox/limits.js';
 import { uidsInUse } from '../../sandbox/names.js';
@@ -41,8 +42,12 @@ export interface PrepareDeps {
 
 export async function prepare(deps: PrepareDeps, run: ObservedRun): Promise<Prepared> {
   const runtimeName = runtimeNameOf(run);
-  const validation = validateCodeRun(run.spec, deps.runtimes.get(runtimeName) ?? (await deps.pool.readRuntime(runtimeName)));
+  const observedRuntime = deps.runtimes.get(runtimeName) ?? (await deps.pool.readRuntime(runtimeName));
+  const validation = validateCodeRun(run.spec, observedRuntime);
   if (!validation.valid) return { kind: 'blocked', validity: { kind: 'invalid', reason: validation.reason, message: validation.message } };
+  // A Runtime's own self-test runs before it is Ready; every other run waits for Ready.
+  const readiness = isSelfTestRun(run) ? { ready: true as const } : runtimeReadiness(runtimeName, observedRuntime);
+  if (!readiness.ready) return { kind: 'blocked', validity: { kind: 'waitingForRuntime', message: readiness.message } };
   const { spec, runtime } = validation;
   const checkerName = spec.checker?.runtime;
   const checker = checkerName === undefined ? undefined : resolveChecker(spec, runtime, deps.runtimes.get(checkerName) ?? (await deps.pool.readRuntime(checkerName)));

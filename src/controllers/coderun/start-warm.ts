@@ -1,6 +1,7 @@
 // The warm attempt: a claimed pool pod is recorded in status first (a retry after a conflict or a
 // restart then finds it), then the job goes to the runner waiting in it, through the exec opened
 // ahead when there is one.
+import { isSelfTestRun } from '../../crds/runtime-ready.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { runRef } from './observed-run.js';
 import { secondsBetween, writeStatus, type RunContext } from './context.js';
@@ -13,6 +14,8 @@ export type WarmAttempt = { kind: 'started'; resourceVersion: string } | { kind:
 
 export async function attemptWarm(ctx: RunContext, resourceVersion: string, prepared: ReadyAttempt, attempt: number): Promise<WarmAttempt> {
   const { deps, view, at } = ctx;
+  // A self-test always runs cold: it must not take a pool pod a submission is waiting for.
+  if (isSelfTestRun(ctx.run)) return { kind: 'cold' };
   const warm = await deps.warm.claim({ run: runRef(ctx.run), runtimeName: prepared.runtimeName, attempt, waitedMs: at.getTime() - view.createdAt.getTime() });
   if (warm.kind !== 'claimed') return warm;
   return { kind: 'started', resourceVersion: await startWarm(ctx, resourceVersion, prepared, attempt, warm.pod) };
