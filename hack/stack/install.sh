@@ -30,8 +30,9 @@ existing=$("$helm" template "$RELEASE" deploy/helm/coderun --namespace "$NAMESPA
 if [ -n "$existing" ] && ! "$helm" status "$RELEASE" --namespace "$NAMESPACE" >/dev/null 2>&1; then
   log "adopting what an older npm run up made: $(echo "$existing" | tr '\n' ' ')"
   for object in $existing; do
-    kubectl annotate --overwrite "$object" "meta.helm.sh/release-name=$RELEASE" "meta.helm.sh/release-namespace=$NAMESPACE" >/dev/null
-    kubectl label --overwrite "$object" app.kubernetes.io/managed-by=Helm >/dev/null
+    # An object on its way out (a namespace being deleted takes its objects along) is no matter.
+    kubectl annotate --overwrite "$object" "meta.helm.sh/release-name=$RELEASE" "meta.helm.sh/release-namespace=$NAMESPACE" >/dev/null 2>&1 || log "$object is gone"
+    kubectl label --overwrite "$object" app.kubernetes.io/managed-by=Helm >/dev/null 2>&1 || true
   done
 fi
 

@@ -87,7 +87,9 @@ describe('a real Prometheus scraping the operator the chart installed', () => {
     ...['--set', `sandbox.namespace=${release}-sandbox`, '--set', 'image.pullPolicy=Never', '--set', 'sandbox.imagePullPolicy=Never', '--set', 'config.maxAttempts=2'],
     ...standardRuntimes.flatMap((name) => ['--set', `runtimes.${name}.enabled=false`]),
     ...['--set', `runtimes.${runtime}.enabled=true`, '--set-json', `runtimes.${runtime}.spec=${JSON.stringify({ ...python.spec, warmPool: { replicas: POOL } })}`],
-    ...['--set', `runtimes.${broken}.enabled=true`, '--set-json', `runtimes.${broken}.spec=${JSON.stringify({ ...python.spec, run: { command: ['/usr/bin/no-such-interpreter', 'main.py'] } })}`],
+    // No self-test: it would find the missing interpreter and keep the runs from starting at all;
+    // here the runner must fail, for the SystemError and retry series.
+    ...['--set', `runtimes.${broken}.enabled=true`, '--set-json', `runtimes.${broken}.spec=${JSON.stringify({ ...python.spec, selfTest: undefined, run: { command: ['/usr/bin/no-such-interpreter', 'main.py'] } })}`],
   ];
   let helm: Helm;
   let prometheus: PrometheusServer | undefined;
