@@ -147,7 +147,8 @@ export async function ensureInstalled(kc: KubeConfig): Promise<void> {
   }
   if (status === 'deployed') return;
   if (status !== undefined) helmCli().run(['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--no-hooks', '--wait', '--timeout', '3m'], 240_000);
-  upgradeRelease([]);
+  // As `npm run up` installs it: this adopts the Runtimes an earlier tier applied without Helm.
+  execFileSync('bash', [join(ROOT, 'hack/stack/install.sh')], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
 }
 
 /**
@@ -214,7 +215,7 @@ export class InstalledOperator {
    * done and one of the new pods leads with synced caches.
    */
   static async start(kc: KubeConfig, options: OperatorStartOptions): Promise<InstalledOperator> {
-    await installCrds(kc);
+    await ensureInstalled(kc);
     upgradeRelease(settingsOf({ LOG_LEVEL: 'debug', CODERUN_E2E_SUITE: options.label, ...options.env }));
     const operator = new InstalledOperator(kc);
     await operator.waitUntilLeading(options.leadTimeoutMs ?? 120_000);
