@@ -113,6 +113,9 @@ start_control_plane() {
     --initial-cluster coderun=http://127.0.0.1:2380 \
     --unsafe-no-fsync --log-level warn
 
+  # --enable-aggregator-routing: the API server calls admission webhooks (coderun's) at their
+  # endpoints' pod IPs, which stay on the node's bridge. Through a Service's ClusterIP, a call
+  # made before kube-proxy programmed that Service would leave the node by its default route.
   start_component kube-apiserver "$K8S_BIN/kube-apiserver" \
     --etcd-servers=http://127.0.0.1:2379 \
     --bind-address=0.0.0.0 --secure-port=6443 --advertise-address="$NODE_IP" \
@@ -128,6 +131,7 @@ start_control_plane() {
     --service-account-signing-key-file="$PKI_DIR/sa.key" \
     --authorization-mode=Node,RBAC \
     --enable-admission-plugins=NodeRestriction \
+    --enable-aggregator-routing=true \
     --allow-privileged=true \
     --profiling=false
 
