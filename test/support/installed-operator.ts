@@ -191,6 +191,8 @@ export interface OperatorStartOptions {
   label: string;
   /** Operator variables, e.g. CODERUN_WORKERS. */
   env?: Record<string, string>;
+  /** More helm flags for the release, e.g. ['--set', 'webhook.enabled=false']. */
+  sets?: string[];
   /** How long to wait for a leader with synced caches (default 120 s): after a kill the old leader's Lease must expire first. */
   leadTimeoutMs?: number;
 }
@@ -216,7 +218,7 @@ export class InstalledOperator {
    */
   static async start(kc: KubeConfig, options: OperatorStartOptions): Promise<InstalledOperator> {
     await ensureInstalled(kc);
-    upgradeRelease(settingsOf({ LOG_LEVEL: 'debug', CODERUN_E2E_SUITE: options.label, ...options.env }));
+    upgradeRelease([...settingsOf({ LOG_LEVEL: 'debug', CODERUN_E2E_SUITE: options.label, ...options.env }), ...(options.sets ?? [])]);
     const operator = new InstalledOperator(kc);
     await operator.waitUntilLeading(options.leadTimeoutMs ?? 120_000);
     operator.watchForCrashes();
