@@ -118,13 +118,8 @@ export class PathRuntimes<Language extends string> {
   ) {}
 
   async create(replicas: number): Promise<void> {
-    for (const [language, names] of Object.entries<Record<RunPath, string>>(this.names)) {
-      const warm = new PoolRuntime(this.kc, names.warm);
-      const cold = new PoolRuntime(this.kc, names.cold);
-      this.runtimes.push(warm, cold);
-      await warm.createFrom(language, { replicas, resources: SMALL_POOL_REQUESTS });
-      await cold.createFrom(language, undefined);
-    }
+    const copies = Object.entries<Record<RunPath, string>>(this.names).map(([standard, names]) => ({ standard, ...names }));
+    await createWarmColdCopies(this.kc, copies, { replicas, resources: SMALL_POOL_REQUESTS }, this.runtimes);
   }
 
   async delete(): Promise<void> {
@@ -132,14 +127,21 @@ export class PathRuntimes<Language extends string> {
   }
 }
 
-/** For each standard Runtime, a copy with `warmPool` and a copy without one. */
-export async function createWarmColdCopies(kc: KubeConfig, copies: { standard: string; warm: string; cold: string }[], warmPool: Record<string, unknown>): Promise<PoolRuntime[]> {
-  const created: PoolRuntime[] = [];
+/**
+ * For each standard Runtime, a copy with `warmPool` and a copy without one. Each copy is noted in
+ * `created` before it is made, so that a failure halfway still leaves every copy to delete.
+ */
+export async function createWarmColdCopies(
+  kc: KubeConfig,
+  copies: { standard: string; warm: string; cold: string }[],
+  warmPool: Record<string, unknown>,
+  created: PoolRuntime[] = [],
+): Promise<PoolRuntime[]> {
   for (const { standard, warm, cold } of copies) {
     const pair = [new PoolRuntime(kc, warm), new PoolRuntime(kc, cold)] as const;
+    created.push(...pair);
     await pair[0].createFrom(standard, warmPool);
     await pair[1].createFrom(standard, undefined);
-    created.push(...pair);
   }
   return created;
 }
