@@ -99,3 +99,57 @@ export function latencyChartSvg(title: string, series: readonly ChartSeries[]): 
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
+
+/** The p50s of one burst size side by side, each as a multiple of the floor's. */
+export function ratiosToFloor(p50ByPath: Readonly<Record<string, number>>): Record<string, number> {
+  const floor = p50ByPath['floor'];
+  if (floor === undefined || floor <= 0) throw new Error('no floor series to compare with');
+  const out: Record<string, number> = {};
+  for (const [path, p50] of Object.entries(p50ByPath)) out[path] = Math.round((p50 / floor) * 100) / 100;
+  return out;
+}
+
+export interface SustainedStep {
+  ratePerSecond: number;
+  summary: BurstSummary;
+}
+
+/** The highest rate whose p99 stayed under `p99LimitMs` and whose runs were all Accepted; undefined if none. */
+export function highestSustainedRate(steps: readonly SustainedStep[], p99LimitMs: number): number | undefined {
+  const ok = steps.filter((s) => s.summary.p99Ms < p99LimitMs && s.summary.verdicts['Accepted'] === s.summary.runs);
+  return ok.length === 0 ? undefined : Math.max(...ok.map((s) => s.ratePerSecond));
+}
+
+/** Per-series sums and counts of one histogram family, keyed by its label text, from Prometheus text. */
+export function histogramTotals(metricsText: string, family: string): Map<string, { sum: number; count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const line of metricsText.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    if (!m || (m[1] !== `${family}_sum` && m[1] !== `${family}_count`)) continue;
+    const key = m[2] ?? '';
+    const entry = out.get(key) ?? { sum: 0, count: 0 };
+    if (m[1].endsWith('_sum')) entry.sum = Number(m[3]);
+    else entry.count = Number(m[3]);
+    out.set(key, entry);
+  }
+  return out;
+}
+
+/**
+ * The mean milliseconds per stage of the runs observed between two scrapes of the operator's
+ * coderun_run_stage_duration_seconds, for one path, in the operator's stage order.
+ */
+export function stageBreakdownMs(before: string, after: string, path: string, stages: readonly string[]): Array<{ stage: string; meanMs: number; runs: number }> {
+  const a = histogramTotals(before, 'coderun_run_stage_duration_seconds');
+  const b = histogramTotals(after, 'coderun_run_stage_duration_seconds');
+  const out: Array<{ stage: string; meanMs: number; runs: number }> = [];
+  for (const stage of stages) {
+    const key = [...b.keys()].find((k) => k.includes(`path="${path}"`) && k.includes(`stage="${stage}"`));
+    if (key === undefined) continue;
+    const end = b.get(key)!;
+    const start = a.get(key) ?? { sum: 0, count: 0 };
+    const runs = end.count - start.count;
+    if (runs > 0) out.push({ stage, meanMs: Math.round(((end.sum - start.sum) / runs) * 10000) / 10, runs });
+  }
+  return out;
+}

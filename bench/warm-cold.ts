@@ -1,7 +1,11 @@
-// npm run bench:warm-cold: warm pool against cold path on the local cluster, side by side in one
-// run. For each burst size, N trivial python CodeRuns are created at once on a Runtime with a
-// warm pool and N on an identical Runtime without one; each run's latency is from its create
-// request to the terminal status seen by a watch. Results: bench/results/warm-cold.{json,svg}.
+// npm run bench:warm-cold: the floor, the warm pool and the cold path side by side in one run, on
+// the operator as the chart installs it. The floor is the same trivial job through the runner
+// binary on the node with no Kubernetes at all (bench/floor.ts). For each burst size, N runs
+// start at once on each path; then, open loop, runs arrive at a fixed rate for a while, rate after
+// rate, until the p99 passes 2 s. A run's latency is from its create request to the terminal
+// status seen by a watch. The operator's stage histogram gives where a warm run's time goes, and
+// a CPU profile of the operator is taken during the warm burst of 20.
+// Results: bench/results/warm-cold.{json,svg} and operator-burst.cpuprofile.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -9,45 +13,82 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiException, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFromFile } from '../src/kube/kube-config.js';
+import { RUN_STAGES } from '../src/observability/domain-metrics.js';
 import { z } from 'zod';
 import { InstalledOperator } from '../test/support/installed-operator.js';
-import { latencyChartSvg, summarizeBurst, type BurstSummary, type RunSample } from './warm-cold-stats.js';
+import { summarizeCpuProfile } from './cpu-profile-summary.js';
+import { floorBurst, floorJob, floorOpenLoop } from './floor.js';
+import {
+  highestSustainedRate,
+  latencyChartSvg,
+  ratiosToFloor,
+  stageBreakdownMs,
+  summarizeBurst,
+  type BurstSummary,
+  type RunSample,
+  type SustainedStep,
+} from './warm-cold-stats.js';
 
 const root = resolve(import.meta.dirname, '..');
 const NAMESPACE = 'coderun-bench';
 const GROUP = 'coderun.dev';
 const VERSION = 'v1alpha1';
 const RUNTIMES = { warm: 'bench-python-warm', cold: 'bench-python-cold' } as const;
-type Path = keyof typeof RUNTIMES;
+type KubePath = keyof typeof RUNTIMES;
+type Path = 'floor' | KubePath;
+const PATHS: readonly Path[] = ['floor', 'warm', 'cold'];
+/** A sustained rate counts while its p99 stays under this. */
+const SUSTAINED_P99_LIMIT_MS = 2000;
+const PROGRAM = 'print(sum(map(int, input().split())))\n';
+const TEST = { stdin: '1 2\n', expected: '3\n' };
+const LIMITS = { cpuTimeMillis: 2000, wallTimeMillis: 5000, memoryMiB: 256, outputBytes: 65536, processes: 8, fileSizeBytes: 1048576 };
 
+const list = (what: string) => z.string().regex(/^(\d+(\.\d+)?(,\d+(\.\d+)?)*)?$/, `a list such as ${what}`).transform((v) => (v === '' ? [] : v.split(',').map(Number)));
 const options = z
   .object({
-    bursts: z.string().regex(/^\d+(,\d+)*$/, 'a list such as 20,200'),
+    bursts: list('1,20,200'),
+    sustainRates: list('1,2,4'),
+    sustainSeconds: z.coerce.number().int().min(5).max(600),
     pool: z.coerce.number().int().min(1).max(100),
     workers: z.coerce.number().int().min(1).max(256),
+    poolMaxStarting: z.coerce.number().int().min(0).max(10_000),
+    profile: z.boolean(),
     externalOperator: z.boolean(),
   })
   .parse(
     (() => {
       const { values } = parseArgs({
         options: {
-          bursts: { type: 'string', default: '20,200' },
+          bursts: { type: 'string', default: '1,20,200' },
+          'sustain-rates': { type: 'string', default: '1,2,3,4,6,8' },
+          'sustain-seconds': { type: 'string', default: '60' },
           pool: { type: 'string', default: '24' },
           workers: { type: 'string', default: '32' },
-          // Measure against an operator that is already running (e.g. one being profiled).
+          // The operator's CODERUN_POOL_MAX_STARTING (0: pool refills unbounded).
+          'pool-max-starting': { type: 'string', default: '4' },
+          // A CPU profile of the operator during the warm burst of 20 (needs the chart's config.profiling).
+          profile: { type: 'boolean', default: true },
+          // Measure against an operator that is already running (stages and profile only if it allows).
           'external-operator': { type: 'boolean', default: false },
         },
       });
-      return { ...values, externalOperator: values['external-operator'] };
+      return {
+        bursts: values.bursts,
+        sustainRates: values['sustain-rates'],
+        sustainSeconds: values['sustain-seconds'],
+        pool: values.pool,
+        workers: values.workers,
+        poolMaxStarting: values['pool-max-starting'],
+        profile: values.profile,
+        externalOperator: values['external-operator'],
+      };
     })(),
   );
-const bursts = options.bursts.split(',').map(Number);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 function runtimeBody(name: string, pool: number | undefined): object {
-  const limits = { cpuTimeMillis: 2000, wallTimeMillis: 5000, memoryMiB: 256, outputBytes: 65536, processes: 8, fileSizeBytes: 1048576 };
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'Runtime',
@@ -56,7 +97,7 @@ function runtimeBody(name: string, pool: number | undefined): object {
       image: 'coderun.local/python3:dev',
       sourceFile: 'main.py',
       run: { command: ['python3', '-B', 'main.py'] },
-      limits: { default: limits, max: limits },
+      limits: { default: LIMITS, max: LIMITS },
       // Small requests so that the pool and a cold burst fit on a 2-core node together; the
       // limits stay sized for the Runtime's max.
       ...(pool === undefined ? {} : { warmPool: { replicas: pool, resources: { requests: { cpu: '10m', memory: '64Mi' } } } }),
@@ -120,13 +161,16 @@ async function quiet(core: CoreV1Api, custom: CustomObjectsApi): Promise<void> {
   );
 }
 
-/** Creates `n` runs at once on `path`'s Runtime; resolves with each run's latency once all are terminal. */
-async function burst(kc: KubeConfig, custom: CustomObjectsApi, path: Path, n: number): Promise<RunSample[]> {
+/**
+ * Creates `n` runs on `path`'s Runtime, the i-th `offsetMs(i)` after the first (0: all at once);
+ * resolves with each run's latency once all are terminal.
+ */
+async function measure(kc: KubeConfig, custom: CustomObjectsApi, path: KubePath, n: number, label: string, offsetMs: (i: number) => number): Promise<RunSample[]> {
   const sent = new Map<string, number>();
   const done = new Map<string, RunSample>();
   let allDone: () => void = () => {};
   const finished = new Promise<void>((r) => (allDone = r));
-  const prefix = `${path}-${n}-`;
+  const prefix = `${path}-${label}-`;
   const start = performance.now();
   const watch = await new Watch(kc).watch(
     `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/coderuns`,
@@ -157,6 +201,7 @@ async function burst(kc: KubeConfig, custom: CustomObjectsApi, path: Path, n: nu
   try {
     await Promise.all(
       Array.from({ length: n }, async (_, i) => {
+        await sleep(Math.max(0, start + offsetMs(i) - performance.now()));
         const name = `${prefix}${i}`;
         sent.set(name, performance.now());
         await custom.createNamespacedCustomObject({
@@ -168,13 +213,13 @@ async function burst(kc: KubeConfig, custom: CustomObjectsApi, path: Path, n: nu
             apiVersion: `${GROUP}/${VERSION}`,
             kind: 'CodeRun',
             metadata: { name },
-            spec: { runtime: RUNTIMES[path], source: { inline: 'print(sum(map(int, input().split())))\n' }, tests: [{ name: '1', stdin: '1 2\n', expectedStdout: '3\n' }] },
+            spec: { runtime: RUNTIMES[path], source: { inline: PROGRAM }, tests: [{ name: '1', stdin: TEST.stdin, expectedStdout: TEST.expected }] },
           },
         });
       }),
     );
     const timeout = sleep(900_000).then(() => {
-      throw new Error(`${path} burst of ${n}: only ${done.size} runs finished within 15 minutes`);
+      throw new Error(`${path} ${label}: only ${done.size} of ${n} runs finished within 15 minutes`);
     });
     await Promise.race([finished, timeout]);
   } finally {
@@ -183,31 +228,91 @@ async function burst(kc: KubeConfig, custom: CustomObjectsApi, path: Path, n: nu
   return [...done.values()];
 }
 
+interface Series {
+  path: Path;
+  samples: RunSample[];
+  summary: BurstSummary;
+}
+
+/** The operator's /metrics, or undefined when there is no installed operator to read (external). */
+type Scrape = () => Promise<string | undefined>;
+
 async function main(): Promise<void> {
+  execFileSync('bash', [resolve(root, 'runner/build.sh')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   execFileSync('bash', [resolve(root, 'hack/cluster/up.sh')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   process.env.KUBECONFIG = resolve(root, '.cluster/kubeconfig');
   const kc = kubeConfigFromFile(process.env.KUBECONFIG);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  log(options.externalOperator ? 'using the operator that is running' : `starting the operator (${options.workers} workers)`);
+  log(options.externalOperator ? 'using the operator that is running' : `installing the operator (${options.workers} workers)`);
   const operator = options.externalOperator
     ? undefined
-    : await InstalledOperator.start(kc, { label: 'bench-warm-cold', env: { LOG_LEVEL: 'info', CODERUN_WORKERS: String(options.workers) } });
-  const results: Array<{ burst: number; path: Path; summary: BurstSummary; samples: RunSample[] }> = [];
+    : await InstalledOperator.start(kc, {
+        label: 'bench-warm-cold',
+        env: {
+          LOG_LEVEL: 'info',
+          CODERUN_WORKERS: String(options.workers),
+          CODERUN_POOL_MAX_STARTING: String(options.poolMaxStarting),
+          CODERUN_PROFILING: String(options.profile),
+        },
+      });
+  const scrape: Scrape = async () => operator?.metrics();
+  const job = floorJob(PROGRAM, TEST.stdin, LIMITS);
+  const bursts: Array<Series & { burst: number; breakdown?: object }> = [];
+  const sustained: Record<Path, SustainedStep[]> = { floor: [], warm: [], cold: [] };
+  let profile: { raw: string; summary: ReturnType<typeof summarizeCpuProfile> } | undefined;
+  const clear = () => custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
   try {
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } }).catch(() => undefined);
     await putRuntime(custom, runtimeBody(RUNTIMES.cold, undefined) as { metadata: { name: string } });
     await putRuntime(custom, runtimeBody(RUNTIMES.warm, options.pool) as { metadata: { name: string } });
-    for (const n of bursts) {
-      for (const path of ['warm', 'cold'] as const) {
+    for (const n of options.bursts) {
+      for (const path of PATHS) {
+        // The floor too waits for a full pool: a refill would take CPU from it.
         await quiet(core, custom);
         await sleep(2000);
-        log(`burst of ${n} on the ${path} Runtime`);
-        const samples = await burst(kc, custom, path, n);
+        log(`burst of ${n}: ${path}`);
+        let samples: RunSample[];
+        let breakdown: object | undefined;
+        if (path === 'floor') samples = await floorBurst(job, TEST.expected, n);
+        else {
+          const before = await scrape();
+          const profiling = path === 'warm' && n === 20 && options.profile && operator !== undefined ? operator.cpuProfile(10) : undefined;
+          samples = await measure(kc, custom, path, n, `b${n}`, () => 0);
+          const after = await scrape();
+          if (profiling !== undefined) {
+            const raw = await profiling;
+            profile = { raw, summary: summarizeCpuProfile(JSON.parse(raw)) };
+          }
+          if (before !== undefined && after !== undefined) {
+            const stages = stageBreakdownMs(before, after, path, RUN_STAGES);
+            const operatorMs = Math.round(stages.reduce((a, st) => a + st.meanMs, 0));
+            const meanLatency = samples.reduce((a, x) => a + x.latencyMs, 0) / samples.length;
+            // The rest: the create request (admission included), the informer's watch delivering
+            // the new run to the operator, and the bench's watch delivering its end.
+            breakdown = { stages, operatorMs, outsideOperatorMs: Math.round(meanLatency - operatorMs), meanLatencyMs: Math.round(meanLatency) };
+          }
+          await clear();
+        }
         const summary = summarizeBurst(samples);
-        log(`  p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms, ${summary.throughputPerSecond}/s, paths ${JSON.stringify(summary.paths)}, verdicts ${JSON.stringify(summary.verdicts)}`);
-        results.push({ burst: n, path, summary, samples });
-        await custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
+        log(`  p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${summary.throughputPerSecond}/s, paths ${JSON.stringify(summary.paths)}, verdicts ${JSON.stringify(summary.verdicts)}`);
+        bursts.push({ burst: n, path, samples, summary, ...(breakdown === undefined ? {} : { breakdown }) });
+      }
+    }
+    for (const path of PATHS) {
+      for (const rate of options.sustainRates) {
+        await quiet(core, custom);
+        await sleep(2000);
+        log(`sustained: ${path} at ${rate}/s for ${options.sustainSeconds} s`);
+        const count = Math.round(rate * options.sustainSeconds);
+        const samples =
+          path === 'floor' ? await floorOpenLoop(job, TEST.expected, rate, options.sustainSeconds) : await measure(kc, custom, path, count, `r${rate}`, (i) => (i * 1000) / rate);
+        if (path !== 'floor') await clear();
+        const summary = summarizeBurst(samples);
+        log(`  p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, paths ${JSON.stringify(summary.paths)}, verdicts ${JSON.stringify(summary.verdicts)}`);
+        sustained[path].push({ ratePerSecond: rate, summary });
+        // The ladder stops at the first rate that is not sustained.
+        if (highestSustainedRate([{ ratePerSecond: rate, summary }], SUSTAINED_P99_LIMIT_MS) === undefined) break;
       }
     }
   } finally {
@@ -224,19 +329,47 @@ async function main(): Promise<void> {
     benchmark: 'warm-cold',
     date: new Date().toISOString(),
     machine,
-    settings: { pool: options.pool, workers: options.workers, program: 'python3: print the sum of two numbers read from stdin; one test with expected output' },
-    results: results.map(({ burst: n, path, summary, samples }) => ({
-      burst: n,
-      path,
-      ...summary,
-      latenciesMs: samples.map((s) => Math.round(s.latencyMs)).sort((a, b) => a - b),
-      notAccepted: samples.filter((s) => s.detail !== undefined).map((s) => ({ name: s.name, verdict: s.verdict, detail: s.detail })),
-    })),
+    settings: {
+      pool: options.pool,
+      workers: options.workers,
+      poolMaxStarting: options.poolMaxStarting,
+      sustainSeconds: options.sustainSeconds,
+      sustainedP99LimitMs: SUSTAINED_P99_LIMIT_MS,
+      program: 'python3: print the sum of two numbers read from stdin; one test with expected output',
+      floor: 'the same job through runner/bin/runner on the node, no Kubernetes, host python3',
+    },
+    bursts: options.bursts.map((n) => {
+      const of = bursts.filter((b) => b.burst === n);
+      const ratios = ratiosToFloor(Object.fromEntries(of.map((b) => [b.path, b.summary.p50Ms])));
+      return {
+        burst: n,
+        p50RatioToFloor: ratios,
+        series: of.map((b) => ({
+          path: b.path,
+          ...b.summary,
+          ...(b.breakdown === undefined ? {} : { breakdown: b.breakdown }),
+          latenciesMs: b.samples.map((x) => Math.round(x.latencyMs)).sort((x, y) => x - y),
+          notAccepted: b.samples.filter((x) => x.detail !== undefined).map((x) => ({ name: x.name, verdict: x.verdict, detail: x.detail })),
+        })),
+      };
+    }),
+    sustained: Object.fromEntries(
+      PATHS.map((path) => [
+        path,
+        {
+          highestRatePerSecond: highestSustainedRate(sustained[path], SUSTAINED_P99_LIMIT_MS) ?? null,
+          steps: sustained[path].map((st) => ({ ratePerSecond: st.ratePerSecond, ...st.summary })),
+        },
+      ]),
+    ),
+    operatorProfile: profile?.summary ?? null,
   };
   writeFileSync(resolve(out, 'warm-cold.json'), `${JSON.stringify(record, null, 2)}\n`);
+  // The raw profile (megabytes) stays out of git: open it in Chrome DevTools or speedscope.
+  if (profile !== undefined) writeFileSync(resolve(out, 'operator-burst.cpuprofile'), profile.raw);
   const svg = latencyChartSvg(
-    `create → terminal status, pool ${options.pool}, ${machine.cpus} cores (log scale)`,
-    results.map((r) => ({ label: `${r.path}, burst ${r.burst}`, summary: r.summary })),
+    `create → terminal status, floor / warm (pool ${options.pool}) / cold, ${machine.cpus} cores (log scale)`,
+    bursts.map((b) => ({ label: `${b.path}, burst ${b.burst}`, summary: b.summary })),
   );
   writeFileSync(resolve(out, 'warm-cold.svg'), svg);
   log('wrote bench/results/warm-cold.json and warm-cold.svg');

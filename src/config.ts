@@ -23,9 +23,11 @@ const env = z.object({
   CODERUN_MAX_ATTEMPTS: int(1, 10, 3),
   CODERUN_RESULT_BUDGET_MIB: int(16, 65_536, 512),
   CODERUN_WARM_WAIT_MS: int(0, 600_000, 0),
+  CODERUN_POOL_MAX_STARTING: int(0, 10_000, 4),
   CODERUN_HOST_USERS: bool(true),
   CODERUN_METRICS_PORT: int(0, 65_535, 8080),
   CODERUN_METRICS_NAMESPACE_LIMIT: int(0, 10_000, 100),
+  CODERUN_PROFILING: bool(false),
   CODERUN_LEADER_ELECTION: bool(true),
   CODERUN_LEADER_ELECTION_NAMESPACE: z.string().min(1).default('coderun-system'),
   CODERUN_MANAGE_NAMESPACES: bool(true),
@@ -65,6 +67,11 @@ export interface OperatorConfig {
    */
   warmWaitMs: number;
   /**
+   * Warm pool pods of all pools that start at once at most (0: no bound): a refill after a burst
+   * starts this many at a time, so pod starts do not take the CPU the burst's runs need.
+   */
+  poolMaxStarting: number;
+  /**
    * false gives sandbox pods their own user namespace (hostUsers: false). Off by default because
    * it needs a cluster whose kubelet, runtime and kernel support user namespaces.
    */
@@ -72,6 +79,8 @@ export interface OperatorConfig {
   metricsPort: number;
   /** Namespaces (courses) that get a `namespace` label of their own on per-course metrics; the rest are "_other". */
   metricsNamespaceLimit: number;
+  /** Serves GET /debug/cpu-profile on the metrics port (off by default: it is for diagnosis). */
+  profiling: boolean;
   leaderElection: boolean;
   leaderElectionNamespace: string;
   /**
@@ -107,9 +116,11 @@ export function loadConfig(source: NodeJS.ProcessEnv): OperatorConfig {
     maxAttempts: e.CODERUN_MAX_ATTEMPTS,
     resultBudgetMiB: e.CODERUN_RESULT_BUDGET_MIB,
     warmWaitMs: e.CODERUN_WARM_WAIT_MS,
+    poolMaxStarting: e.CODERUN_POOL_MAX_STARTING,
     userNamespaces: !e.CODERUN_HOST_USERS,
     metricsPort: e.CODERUN_METRICS_PORT,
     metricsNamespaceLimit: e.CODERUN_METRICS_NAMESPACE_LIMIT,
+    profiling: e.CODERUN_PROFILING,
     leaderElection: e.CODERUN_LEADER_ELECTION,
     leaderElectionNamespace: e.CODERUN_LEADER_ELECTION_NAMESPACE,
     manageNamespaces: e.CODERUN_MANAGE_NAMESPACES,

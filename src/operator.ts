@@ -42,6 +42,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     registry,
     metrics: machinery,
     port: config.metricsPort,
+    profiling: config.profiling,
     leaderElection: config.leaderElection ? { namespace: config.leaderElectionNamespace, name: 'coderun-operator', identity: config.identity } : undefined,
   });
 
@@ -74,7 +75,7 @@ export function createOperator(config: OperatorConfig, kubeConfig: KubeConfig, l
     mgr.add({ name: 'sandbox-namespace', start: ensure, stop: async () => {} }, { leaderElection: true });
   }
   const exec = new PodExec(kubeConfig);
-  const warm = setupPoolControllers(mgr, { sandboxConfig, exec, metrics, warmWaitMs: config.warmWaitMs });
+  const warm = setupPoolControllers(mgr, { sandboxConfig, exec, metrics, warmWaitMs: config.warmWaitMs, maxStarting: config.poolMaxStarting });
   setupCodeRunController(mgr, {
     workers: config.workers,
     sandboxConfig,

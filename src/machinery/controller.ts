@@ -18,6 +18,8 @@ export interface ReconcileResult {
 export interface ReconcileContext {
   /** Aborted when shutdown's grace period ends with this reconcile still running. */
   signal: AbortSignal;
+  /** When the key was added to the queue for this reconcile (an event, a requeue); default: now. */
+  queuedAt?: Date;
 }
 
 /**
@@ -123,7 +125,8 @@ export class Controller {
     let outcome: ReconcileOutcome;
     try {
       const signal = this.abort.signal;
-      const result = (await withRequestSignal(signal, () => this.reconcile(key, { signal }))) ?? {};
+      const queuedAt = new Date(this.queue.queuedAt(key) ?? started);
+      const result = (await withRequestSignal(signal, () => this.reconcile(key, { signal, queuedAt }))) ?? {};
       outcome = this.applyResult(key, result);
     } catch (err) {
       outcome = 'error';

@@ -36,6 +36,8 @@ export interface ManagerOptions {
   metrics: MachineryMetrics;
   /** The port of /metrics, /healthz and /readyz (0: any free one). */
   port: number;
+  /** Also serve /debug/cpu-profile on that port. */
+  profiling?: boolean;
   /** The Lease; undefined: this replica leads from run() on (one replica, tests). */
   leaderElection: { namespace: string; name: string; identity: string } | undefined;
 }
@@ -70,6 +72,7 @@ export class Manager {
     this.server = createObservabilityServer({
       registry: options.registry,
       port: options.port,
+      profiling: options.profiling,
       logger: options.logger,
       readiness: () => {
         if (!this.replicasReady) return { ready: false, message: 'starting' };

@@ -93,6 +93,19 @@ describe('WorkQueue', () => {
     expect([w1.value(), w2.value()].sort()).toEqual(['a', 'b']);
   });
 
+  it('tells when a key being processed was added (its first add while waiting), until done', async () => {
+    const { queue, clock } = newQueue();
+    const start = clock.now();
+    queue.add('a');
+    await clock.advance(40);
+    queue.add('a');
+    await clock.advance(60);
+    expect(await queue.get()).toBe('a');
+    expect(queue.queuedAt('a')).toBe(start);
+    queue.done('a');
+    expect(queue.queuedAt('a')).toBeUndefined();
+  });
+
   it('addAfter adds only once the delay has passed, and the earliest of two delays wins', async () => {
     const { queue, clock } = newQueue();
     queue.addAfter('a', 1000);

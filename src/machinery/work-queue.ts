@@ -33,6 +33,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   /** key -> when its processing started. */
   private readonly processing = new Map<string, number>();
+  /** key -> when it was added, for the keys being processed. */
+  private readonly processingQueuedAt = new Map<string, number>();
   /** key -> when it entered the queue, for workqueue_queue_duration_seconds. */
   private readonly enqueuedAt = new Map<string, number>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
@@ -110,9 +112,15 @@ export class WorkQueue {
     const started = this.processing.get(key);
     if (started === undefined) return;
     this.processing.delete(key);
+    this.processingQueuedAt.delete(key);
     this.metrics?.workDuration.observe({ name: this.name }, (this.clock.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
     if (this.processing.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  /** When a key being processed was added to the queue (its wait before a worker took it). */
+  queuedAt(key: string): number | undefined {
+    return this.processingQueuedAt.get(key);
   }
 
   /** Keys waiting to be handed out (not counting delayed or processing keys). */
@@ -177,9 +185,11 @@ export class WorkQueue {
     if (key === undefined) throw new Error('work queue: take() on an empty queue');
     const now = this.clock.now();
     this.metrics?.depth.set({ name: this.name }, this.queue.length);
-    this.metrics?.queueDuration.observe({ name: this.name }, (now - (this.enqueuedAt.get(key) ?? now)) / 1000);
+    const queuedAt = this.enqueuedAt.get(key) ?? now;
+    this.metrics?.queueDuration.observe({ name: this.name }, (now - queuedAt) / 1000);
     this.enqueuedAt.delete(key);
     this.processing.set(key, now);
+    this.processingQueuedAt.set(key, queuedAt);
     this.dirty.delete(key);
     return key;
   }

@@ -19,6 +19,18 @@ export interface ActiveRun {
 export const DEFAULT_NAMESPACE_LABEL_LIMIT = 100;
 
 const latencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300, 600];
+const stageBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
+
+/**
+ * The stages of a run as the operator sees it, in order. warm: its key queued for the reconcile
+ * that claims (its informer event, for a run claimed at once) → that reconcile began (queue) → pod
+ * claimed (claim) → Running written (record) → job sent until result read (execution) → the
+ * finishing reconcile began (pickup) → verdict judged (judging) → terminal status written
+ * (write). cold: queue, then from the pod's creation (with Running written) until the job
+ * was sent (podStart), then as warm.
+ */
+export const RUN_STAGES = ['queue', 'claim', 'record', 'podStart', 'execution', 'pickup', 'judging', 'write'] as const;
+export type RunStage = (typeof RUN_STAGES)[number];
 
 export interface DomainMetrics {
   /** Finished runs. verdict: the status verdict, or "Invalid" for a spec rejected as invalid. */
@@ -29,6 +41,11 @@ export interface DomainMetrics {
   runStartSeconds: Histogram<'runtime' | 'path'>;
   /** Runner started until its result was read. */
   runExecutionSeconds: Histogram<'runtime' | 'path'>;
+  /**
+   * Where a run's time goes, stage by stage (RUN_STAGES): the stages of one path add up to its
+   * run duration. Fine buckets: a warm run's stages take milliseconds.
+   */
+  runStageSeconds: Histogram<'path' | 'stage'>;
   /** Warm pool pods per Runtime and state. */
   poolPods: Gauge<'runtime' | 'state'>;
   /** Runs that found an idle warm pod. */
@@ -126,6 +143,13 @@ export function createDomainMetrics(registry: Registry, options: DomainMetricsOp
     runQueueSeconds: latency('coderun_run_queue_duration_seconds', 'Time from CodeRun creation until its sandbox pod was created or claimed'),
     runStartSeconds: latency('coderun_run_start_duration_seconds', 'Time from sandbox pod creation or claim until the runner started the job'),
     runExecutionSeconds: latency('coderun_run_execution_duration_seconds', 'Time from the runner starting the job until the result was read'),
+    runStageSeconds: new Histogram({
+      name: 'coderun_run_stage_duration_seconds',
+      help: 'Time a run spent in each stage, from its key queued for the reconcile that starts it to its terminal status written (warm: queue, claim, record, execution, pickup, judging, write; cold: queue, podStart, execution, pickup, judging, write)',
+      labelNames: ['path', 'stage'],
+      buckets: stageBuckets,
+      registers,
+    }),
     poolPods: new Gauge({
       name: 'coderun_warm_pool_pods',
       help: 'Warm pool pods by runtime and state (starting, idle, claimed)',

@@ -125,6 +125,44 @@ describe('observability HTTP server', () => {
     expect((await get(server.port, '/nope')).status).toBe(404);
     expect((await get(server.port, '/metrics', 'POST')).status).toBe(405);
   });
+
+  it('serves no CPU profile unless profiling is on, and says how to turn it on', async () => {
+    expect(await get(server.port, '/debug/cpu-profile?seconds=1')).toMatchObject({ status: 404, body: expect.stringContaining('CODERUN_PROFILING=true') });
+  });
+});
+
+describe('observability HTTP server with profiling', () => {
+  let server: ObservabilityServer;
+  beforeAll(async () => {
+    server = createObservabilityServer({ registry: createRegistry(), port: 0, host: '127.0.0.1', profiling: true });
+    await server.listen();
+  });
+  afterAll(() => server.close());
+
+  it('returns a V8 CPU profile of the seconds asked for that saw the work done meanwhile, one at a time', async () => {
+    const first = get(server.port, '/debug/cpu-profile?seconds=1');
+    await new Promise((r) => setTimeout(r, 100));
+    // A second request while the first samples is refused, not queued.
+    expect((await get(server.port, '/debug/cpu-profile?seconds=1')).status).toBe(409);
+    const spinUntil = Date.now() + 300;
+    const busyWork = function coderunProfiledBusyWork(): number {
+      let x = 0;
+      while (Date.now() < spinUntil) x += Math.sqrt(x + 1);
+      return x;
+    };
+    busyWork();
+    const response = await first;
+    expect(response).toMatchObject({ status: 200, type: 'application/json' });
+    const profile = JSON.parse(response.body) as { nodes: Array<{ callFrame: { functionName: string } }>; startTime: number; endTime: number; samples: number[] };
+    expect(profile.endTime - profile.startTime).toBeGreaterThanOrEqual(900_000);
+    expect(profile.samples.length).toBeGreaterThan(100);
+    expect(profile.nodes.map((n) => n.callFrame.functionName)).toContain('coderunProfiledBusyWork');
+  });
+
+  it('refuses a duration out of bounds with the bounds', async () => {
+    expect(await get(server.port, '/debug/cpu-profile?seconds=0')).toMatchObject({ status: 400, body: 'seconds must be a whole number from 1 to 120\n' });
+    expect((await get(server.port, '/debug/cpu-profile?seconds=abc')).status).toBe(400);
+  });
 });
 
 describe('observability HTTP server lifecycle', () => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { pino, type Logger } from 'pino';
+import { CPU_PROFILE_SECONDS, CpuProfiler } from './cpu-profile.js';
 
 /** true/false, or a verdict with a message saying what is not ready yet. */
 export type Readiness = boolean | { ready: boolean; message: string };
@@ -15,6 +16,8 @@ export interface ObservabilityServerOptions {
   /** Answers /readyz; a throw counts as not ready. Default: always ready. */
   readiness?: () => Readiness | Promise<Readiness>;
   logger?: Logger;
+  /** Serves GET /debug/cpu-profile?seconds=N (CODERUN_PROFILING). Default false. */
+  profiling?: boolean;
 }
 
 export interface ObservabilityServer {
@@ -27,10 +30,11 @@ export interface ObservabilityServer {
 
 /**
  * GET /metrics (Prometheus text format), /healthz (the process answers) and /readyz (from the
- * readiness callback: 200 "ok", or 503 with the reason).
+ * readiness callback: 200 "ok", or 503 with the reason); with `profiling`, /debug/cpu-profile.
  */
 export function createObservabilityServer(options: ObservabilityServerOptions): ObservabilityServer {
   const logger = options.logger ?? pino({ level: 'silent' });
+  const profiler = options.profiling === true ? new CpuProfiler() : undefined;
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err, path: req.url }, 'observability request failed');
@@ -40,7 +44,8 @@ export function createObservabilityServer(options: ObservabilityServerOptions): 
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'method not allowed\n');
@@ -60,6 +65,13 @@ export function createObservabilityServer(options: ObservabilityServerOptions): 
         send(res, ready ? 200 : 503, ready ? 'ok\n' : `not ready: ${message}\n`);
         return;
       }
+      case '/debug/cpu-profile':
+        if (profiler !== undefined) {
+          await serveProfile(profiler, url, req, res);
+          return;
+        }
+        send(res, 404, 'not found: profiling is off (CODERUN_PROFILING=true, chart value config.profiling)\n');
+        return;
       default:
         send(res, 404, 'not found: try /metrics, /healthz or /readyz\n');
     }
@@ -92,6 +104,20 @@ export function createObservabilityServer(options: ObservabilityServerOptions): 
       });
     },
   };
+}
+
+async function serveProfile(profiler: CpuProfiler, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { min, max } = CPU_PROFILE_SECONDS;
+  const seconds = Number(url.searchParams.get('seconds') ?? CPU_PROFILE_SECONDS.default);
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+    send(res, 400, `seconds must be a whole number from ${min} to ${max}\n`);
+    return;
+  }
+  const gone = new AbortController();
+  req.socket.once('close', () => gone.abort());
+  const profile = await profiler.profile(seconds, gone.signal);
+  if (profile === undefined) send(res, 409, 'a profile is being taken already: try again when it is done\n');
+  else send(res, 200, JSON.stringify(profile), 'application/json');
 }
 
 async function readinessOf(check: ObservabilityServerOptions['readiness']): Promise<{ ready: boolean; message: string }> {

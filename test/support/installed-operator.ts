@@ -171,6 +171,8 @@ const CHART_CONFIG: Record<string, string> = {
   CODERUN_MAX_ATTEMPTS: 'config.maxAttempts',
   CODERUN_RESULT_BUDGET_MIB: 'config.resultBudgetMiB',
   CODERUN_WARM_WAIT_MS: 'config.warmWaitMs',
+  CODERUN_POOL_MAX_STARTING: 'config.poolMaxStarting',
+  CODERUN_PROFILING: 'config.profiling',
   LOG_LEVEL: 'config.logLevel',
 };
 
@@ -181,7 +183,7 @@ function settingsOf(env: Record<string, string>): string[] {
   for (const [name, value] of Object.entries(env)) {
     const key = CHART_CONFIG[name];
     if (key === undefined) extra[name] = value;
-    else sets.push('--set-json', `${key}=${/^\d+$/.test(value) ? value : JSON.stringify(value)}`);
+    else sets.push('--set-json', `${key}=${/^(\d+|true|false)$/.test(value) ? value : JSON.stringify(value)}`);
   }
   return [...sets, '--set-json', `extraEnv=${JSON.stringify(extra)}`];
 }
@@ -284,14 +286,24 @@ export class InstalledOperator {
     if (this.failure !== undefined) throw new Error(this.failure);
   }
 
-  /** The Prometheus text of the leader's /metrics (from the node, by pod IP). */
-  async metrics(): Promise<string> {
+  /** GET `path` of the leader's metrics port (from the node, by pod IP). */
+  private async leaderGet(path: string): Promise<string> {
     const leader = await this.leaderPod();
     const ip = leader?.status?.podIP;
     if (ip === undefined) throw new Error('no leading operator pod with an IP');
-    const res = await fetch(`http://${ip}:8080/metrics`);
-    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+    const res = await fetch(`http://${ip}:8080${path}`);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
     return res.text();
+  }
+
+  /** The Prometheus text of the leader's /metrics. */
+  metrics(): Promise<string> {
+    return this.leaderGet('/metrics');
+  }
+
+  /** A CPU profile of the leader over the next `seconds` (.cpuprofile JSON); needs CODERUN_PROFILING. */
+  cpuProfile(seconds: number): Promise<string> {
+    return this.leaderGet(`/debug/cpu-profile?seconds=${seconds}`);
   }
 
   /** The logs of the current operator pods, one after the other. */

@@ -85,6 +85,7 @@ test("the schema's bounds of `config` are the ones src/config.ts accepts", () =>
     maxAttempts: 'CODERUN_MAX_ATTEMPTS',
     resultBudgetMiB: 'CODERUN_RESULT_BUDGET_MIB',
     warmWaitMs: 'CODERUN_WARM_WAIT_MS',
+    poolMaxStarting: 'CODERUN_POOL_MAX_STARTING',
     metricsNamespaceLimit: 'CODERUN_METRICS_NAMESPACE_LIMIT',
   };
   for (const [key, bounds] of Object.entries(schema.properties.config.properties)) {

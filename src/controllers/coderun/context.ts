@@ -8,7 +8,7 @@ import type { EventRecorder } from '../../kube/events.js';
 import type { PodExec } from '../../kube/pod-exec.js';
 import type { ByteBudget } from '../../machinery/byte-budget.js';
 import type { SandboxApi } from '../../kube/sandbox-api.js';
-import type { DomainMetrics } from '../../observability/domain-metrics.js';
+import type { DomainMetrics, RunStage } from '../../observability/domain-metrics.js';
 import type { WarmPool } from '../../sandbox/warm-pool.js';
 import type { Executions } from './executions.js';
 import type { ObservedRun } from './observed-run.js';
@@ -46,6 +46,8 @@ export interface RunContext {
   runtimeName: string;
   /** When the reconcile observed the run. */
   at: Date;
+  /** When the run's key was queued for this reconcile (its informer event, or a requeue). */
+  queuedAt: Date;
   record: RunRecord;
   log: Logger;
   now: () => Date;
@@ -63,4 +65,9 @@ export async function writeStatus(ctx: RunContext, resourceVersion: string, stat
 
 export function secondsBetween(from: Date, to: Date): number {
   return Math.max(0, (to.getTime() - from.getTime()) / 1000);
+}
+
+/** Records the time a run spent in one stage (coderun_run_stage_duration_seconds). */
+export function observeStage(metrics: DomainMetrics, path: 'warm' | 'cold', stage: RunStage, from: Date, to: Date): void {
+  metrics.runStageSeconds.observe({ path, stage }, secondsBetween(from, to));
 }

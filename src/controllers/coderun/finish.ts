@@ -4,7 +4,7 @@ import type { CodeRunStatus } from '../../crds/coderun.js';
 import { isSelfTestRun } from '../../crds/runtime-ready.js';
 import { runRef } from './observed-run.js';
 import type { PlatformFailureCause } from './plan.js';
-import { secondsBetween, writeStatus, type RunContext } from './context.js';
+import { observeStage, secondsBetween, writeStatus, type RunContext } from './context.js';
 import { judgeInputOf } from './judging-record.js';
 import { buildFinishedStatus } from './status.js';
 import { judgeRunAsync } from './verdict.js';
@@ -41,5 +41,11 @@ export async function collect(ctx: RunContext, resourceVersion: string): Promise
   const { prepared, outcome, sentAt, finishedAt } = execution;
   deps.metrics.runExecutionSeconds.observe({ runtime: prepared.runtimeName, path: execution.path }, secondsBetween(sentAt, finishedAt));
   const judgement = await judgeRunAsync(judgeInputOf(prepared.judging, outcome));
-  return finish(ctx, resourceVersion, buildFinishedStatus({ ...ctx.record, judgement, finishedAt }, deps.statusConfig), judgement.verdict);
+  const judgedAt = ctx.now();
+  const written = await finish(ctx, resourceVersion, buildFinishedStatus({ ...ctx.record, judgement, finishedAt }, deps.statusConfig), judgement.verdict);
+  if (execution.attempt === 1) {
+    const stages = [['execution', sentAt, finishedAt], ['pickup', finishedAt, ctx.at], ['judging', ctx.at, judgedAt], ['write', judgedAt, ctx.now()]] as const;
+    for (const [stage, from, to] of stages) observeStage(deps.metrics, execution.path, stage, from, to);
+  }
+  return written;
 }

@@ -79,6 +79,35 @@ describe('CodeRun reconciler', () => {
     expect(cluster.writes).not.toContain('createPod');
   });
 
+  it('times a warm run stage by stage, each stage once, adding up to the run duration', async () => {
+    let ms = Date.parse('2026-12-06T10:00:00Z');
+    // Every look at the clock is 7 ms later: each stage takes some time.
+    const cluster = new FakeCluster(() => new Date((ms += 7)));
+    const key = cluster.submit('echo', ECHO);
+    const operator = new OperatorUnderTest(cluster);
+    const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+    const pod: V1Pod = { metadata: { name: 'pool-python3-abcde', namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+    cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/pool-python3-abcde`, pod);
+    cluster.warm = () => ({ kind: 'claimed', pod, fresh: true });
+    // Its key was queued by the informer's event at the run's creation.
+    const created = new Date(cluster.runs.get(key)!.metadata.creationTimestamp!);
+    cluster.sync();
+    await operator.reconcile(key, { signal: new AbortController().signal, queuedAt: created });
+    await operator.settle(key);
+    expectJudgedAndClean(cluster, key, 'Accepted');
+    const { metrics } = operator.deps;
+    const stages = (await metrics.runStageSeconds.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.value > 0);
+    expect(stages.map((v) => [v.labels.path, v.labels.stage, v.value])).toEqual(
+      ['queue', 'claim', 'record', 'execution', 'pickup', 'judging', 'write'].map((stage) => ['warm', stage, 1]),
+    );
+    const sumOf = async (h: typeof metrics.runStageSeconds | typeof metrics.runDurationSeconds) =>
+      (await h.get()).values.filter((v) => v.metricName?.endsWith('_sum')).reduce((a, v) => a + v.value, 0);
+    const duration = await sumOf(metrics.runDurationSeconds);
+    expect(duration).toBeGreaterThan(0.03);
+    // The duration is taken just before the last stage ends: one tick apart at most.
+    expect(Math.abs((await sumOf(metrics.runStageSeconds)) - duration)).toBeLessThanOrEqual(0.007 + 1e-9);
+  });
+
   it('refuses a job over the runner\'s limit as invalid, starting nothing', async () => {
     const cluster = new FakeCluster();
     cluster.configMaps.set('huge', { data: { 'main.py': 'x'.repeat(65 * 1024 * 1024) } });

@@ -34,7 +34,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
   const now = deps.now ?? (() => new Date());
   const written = new WrittenVersions();
 
-  return async (key): Promise<ReconcileResult | void> => {
+  return async (key, context): Promise<ReconcileResult | void> => {
     const run = deps.runs.get(key);
     if (run === undefined) {
       written.forget(key);
@@ -59,6 +59,7 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
       view,
       runtimeName: runtimeNameOf(run),
       at,
+      queuedAt: context.queuedAt ?? at,
       record: { path: view.path ?? 'cold', podName: view.podName, attempts: view.attempts, startedAt: view.startedAt, observedGeneration: run.metadata.generation },
       log,
       now,

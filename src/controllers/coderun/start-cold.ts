@@ -2,7 +2,7 @@
 // the pod is ready (sendJob, a later reconcile).
 import type { V1Pod } from '@kubernetes/client-node';
 import { buildRunningStatus } from './status.js';
-import { secondsBetween, writeStatus, type RunContext } from './context.js';
+import { observeStage, secondsBetween, writeStatus, type RunContext } from './context.js';
 import { runRef } from './observed-run.js';
 import type { ReadyAttempt } from './prepare.js';
 import { runJob } from './run-job.js';
@@ -21,7 +21,10 @@ export async function startCold(ctx: RunContext, resourceVersion: string, prepar
     resourceVersion,
     buildRunningStatus({ ...ctx.record, path: 'cold', podName, attempts: attempt, startedAt: view.startedAt ?? at, now: at }),
   );
-  if (attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: ctx.runtimeName, path: 'cold' }, secondsBetween(view.createdAt, at));
+  if (attempt === 1) {
+    deps.metrics.runQueueSeconds.observe({ runtime: ctx.runtimeName, path: 'cold' }, secondsBetween(view.createdAt, at));
+    observeStage(deps.metrics, 'cold', 'queue', ctx.queuedAt, at);
+  }
   deps.events.record(runRef(ctx.run), 'Normal', 'Started', `attempt ${attempt} in sandbox pod ${podName}`);
   ctx.log.info({ pod: podName, attempt }, 'run started');
   return written;
@@ -34,5 +37,6 @@ export function sendJob(ctx: RunContext, pod: V1Pod | undefined): void {
   if (execution === undefined) throw new Error('sendJob planned without an execution');
   const createdAt = pod?.metadata?.creationTimestamp;
   if (createdAt !== undefined) deps.metrics.runStartSeconds.observe({ runtime: ctx.runtimeName, path: 'cold' }, secondsBetween(new Date(createdAt), at));
+  if (view.attempts === 1 && view.startedAt !== undefined) observeStage(deps.metrics, 'cold', 'podStart', view.startedAt, at);
   deps.executions.start(key, execution, runJob(deps, execution, undefined));
 }

@@ -4,7 +4,7 @@
 import { isSelfTestRun } from '../../crds/runtime-ready.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { runRef } from './observed-run.js';
-import { secondsBetween, writeStatus, type RunContext } from './context.js';
+import { observeStage, secondsBetween, writeStatus, type RunContext } from './context.js';
 import type { ReadyAttempt } from './prepare.js';
 import { runJob } from './run-job.js';
 import { buildRunningStatus, type RunRecord } from './status.js';
@@ -28,7 +28,12 @@ async function startWarm(ctx: RunContext, resourceVersion: string, prepared: Rea
   const claimedAt = ctx.now();
   const record: RunRecord = { path: 'warm', podName, attempts: attempt, startedAt: view.startedAt ?? claimedAt, observedGeneration: ctx.run.metadata.generation };
   const written = await writeStatus(ctx, resourceVersion, buildRunningStatus({ ...record, now: claimedAt }));
-  if (attempt === 1) deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
+  if (attempt === 1) {
+    deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
+    observeStage(deps.metrics, 'warm', 'queue', ctx.queuedAt, ctx.at);
+    observeStage(deps.metrics, 'warm', 'claim', ctx.at, claimedAt);
+    observeStage(deps.metrics, 'warm', 'record', claimedAt, ctx.now());
+  }
   const session = deps.warm.takeSession(podName);
   deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
   deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, ctx.now()));

@@ -21,6 +21,22 @@ export interface PoolPodView {
   createdAtMs: number;
 }
 
+/**
+ * Pool pods of every Runtime that are starting (created, not yet Ready), with how many the cache
+ * holds in all: the starting budget is shared by all pools.
+ */
+export function startingPoolPods(pods: readonly V1Pod[]): { starting: number; cached: Set<string> } {
+  const cached = new Set<string>();
+  let starting = 0;
+  for (const pod of pods) {
+    const name = pod.metadata?.name;
+    if (name === undefined || pod.metadata?.labels?.[LABELS.component] !== POOL_COMPONENT) continue;
+    cached.add(name);
+    if (pod.metadata.deletionTimestamp === undefined && stateOf(pod) === 'starting') starting++;
+  }
+  return { starting, cached };
+}
+
 /** The Runtime's pool pods in the cache, being deleted or not. */
 export function poolPodsOf(pods: readonly V1Pod[], runtimeName: string): V1Pod[] {
   const runtime = labelValue(runtimeName);

@@ -45,4 +45,13 @@ describe('PoolExpectations', () => {
     expect(e.pending('py', cache([]), 0).creates.map((c) => c.name)).toEqual(['a']);
     expect(e.uidsInFlight().sort()).toEqual([1, 2]);
   });
+
+  it('counts the creates of every Runtime that the cache does not show yet', () => {
+    const e = new PoolExpectations(TTL);
+    e.expectCreate('py', created('a', 1));
+    e.expectCreate('py', created('b', 2));
+    e.expectCreate('cpp', created('c', 3));
+    expect(e.createsNotIn(new Set())).toBe(3);
+    expect(e.createsNotIn(new Set(['a', 'c', 'other']))).toBe(1);
+  });
 });

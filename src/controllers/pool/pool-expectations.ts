@@ -70,6 +70,13 @@ export class PoolExpectations {
     return { creates: [...(creates?.values() ?? [])], deletes: new Set(deletes?.keys()), expiresAtMs };
   }
 
+  /** Pods created, of every Runtime, that are not among `cached` (names of every pool pod in the cache). */
+  createsNotIn(cached: ReadonlySet<string>): number {
+    let count = 0;
+    for (const byName of this.creates.values()) for (const name of byName.keys()) if (!cached.has(name)) count++;
+    return count;
+  }
+
   /** Uids of created pods the cache does not show yet, of every Runtime: no new pod may take one. */
   uidsInFlight(): number[] {
     return [...this.creates.values()].flatMap((byName) => [...byName.values()].map((c) => c.uid));

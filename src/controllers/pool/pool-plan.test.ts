@@ -9,10 +9,10 @@ function pod(name: string, state: PoolPodView['state'], hash = NEW, options: { p
   return { name, state, templateHash: hash, resourceVersion: options.pending ? undefined : `rv-${name}`, createdAtMs: options.createdAtMs ?? 0 };
 }
 const del = (name: string, reason: Extract<PoolAction, { type: 'deletePod' }>['reason']): PoolAction => ({ type: 'deletePod', name, resourceVersion: `rv-${name}`, reason });
-const create = (count: number): PoolAction => ({ type: 'createPods', count });
+const create = (count: number, deferred = 0): PoolAction => ({ type: 'createPods', count, deferred });
 
 const full = [pod('a', 'idle'), pod('b', 'idle'), pod('c', 'idle')];
-const base: PoolObservation = { runtimeExists: true, desired: { replicas: 3, templateHash: NEW }, pods: full, statusPool: { desired: 3, ready: 3, idle: 3 } };
+const base: PoolObservation = { runtimeExists: true, desired: { replicas: 3, templateHash: NEW }, pods: full, statusPool: { desired: 3, ready: 3, idle: 3 }, startingBudget: Infinity };
 
 describe('planPool', () => {
   const cases: Array<[string, Partial<PoolObservation>, PoolAction[]]> = [
@@ -80,6 +80,26 @@ describe('planPool', () => {
       [del('a', 'noPool')],
     ],
     ['no pool and nothing left: nothing to do', { desired: undefined, pods: [], statusPool: undefined }, []],
+    [
+      'the refill waits for the starting budget: as many as it allows now, the rest deferred',
+      { pods: [pod('a', 'claimed'), pod('b', 'claimed'), pod('c', 'idle')], startingBudget: 1 },
+      [create(1, 1), { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 1 } }],
+    ],
+    [
+      'no budget left (other pools are starting pods): every create deferred',
+      { pods: [pod('a', 'claimed'), pod('b', 'idle'), pod('c', 'idle')], startingBudget: 0 },
+      [create(0, 1), { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } }],
+    ],
+    [
+      'a budget larger than the need creates only what is missing',
+      { pods: [pod('a', 'claimed'), pod('b', 'idle'), pod('c', 'idle')], startingBudget: 5 },
+      [create(1), { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } }],
+    ],
+    [
+      'the budget never delays a scale-down or an old template going',
+      { pods: [pod('a', 'idle', OLD), pod('b', 'idle'), pod('c', 'idle'), pod('d', 'idle'), pod('e', 'idle', NEW, { createdAtMs: 5 })], startingBudget: 0 },
+      [del('a', 'oldTemplate'), del('e', 'scaleDown'), { type: 'writeStatus', pool: { desired: 3, ready: 4, idle: 4 } }],
+    ],
   ];
   it.each(cases)('%s', (_name, changes, expected) => {
     expect(planPool({ ...base, ...changes })).toEqual(expected);

@@ -11,8 +11,8 @@ export type DeleteReason = 'ended' | 'oldTemplate' | 'scaleDown' | 'noPool';
 export type PoolAction =
   /** Guarded by the resourceVersion seen: a pod claimed since then is not deleted (409). */
   | { type: 'deletePod'; name: string; resourceVersion: string; reason: DeleteReason }
-  /** Pods of the current template. */
-  | { type: 'createPods'; count: number }
+  /** Pods of the current template; `deferred` more are missing but wait for the starting budget. */
+  | { type: 'createPods'; count: number; deferred: number }
   /** null removes the pool from the status (the Runtime no longer has one). */
   | { type: 'writeStatus'; pool: PoolStatus | null };
 
@@ -24,6 +24,11 @@ export interface PoolObservation {
   pods: readonly PoolPodView[];
   /** The pool part of the Runtime's current status. */
   statusPool: PoolStatus | undefined;
+  /**
+   * How many more pool pods may start now, across every pool (CODERUN_POOL_MAX_STARTING less the
+   * pool pods starting); Infinity when unbounded.
+   */
+  startingBudget: number;
 }
 
 /** Pool pods by state, as the Runtime's status and the pool metrics report them. */
@@ -70,6 +75,8 @@ function scaleDownOrder(a: PoolPodView, b: PoolPodView): number {
  * full node the new template's pods get their room; then the current template is scaled to
  * `replicas` unclaimed pods: created to fill (a claimed pod's replacement included), or removed
  * starting first. Pods created but not in the cache yet count, so a stale cache creates no extras.
+ * Creates wait for the starting budget: pod starts take the CPU that the runs of a burst need, so
+ * the refill after a burst starts a few pods at a time rather than all at once.
  */
 export function planPool(o: PoolObservation): PoolAction[] {
   const actions: PoolAction[] = [];
@@ -86,7 +93,9 @@ export function planPool(o: PoolObservation): PoolAction[] {
     else if (deletable(pod)) actions.push(deletePod(pod, pod.state === 'ended' ? 'ended' : 'oldTemplate'));
   }
   if (current.length < replicas) {
-    actions.push({ type: 'createPods', count: replicas - current.length });
+    const missing = replicas - current.length;
+    const count = Math.min(missing, Math.max(0, o.startingBudget));
+    actions.push({ type: 'createPods', count, deferred: missing - count });
   } else {
     // Pods not in the cache yet cannot be deleted under a guard; a later reconcile sees them.
     const excess = current.filter(deletable).sort(scaleDownOrder).slice(0, current.length - replicas);

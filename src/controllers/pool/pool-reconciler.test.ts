@@ -29,7 +29,7 @@ const claimed = (pod: V1Pod): V1Pod => ({ ...pod, metadata: { ...pod.metadata, l
 const coldPod = (uid: number): V1Pod => ({ metadata: { name: `cold-${uid}`, labels: { 'app.kubernetes.io/component': 'sandbox' } }, spec: { containers: [], securityContext: { runAsUser: uid } } });
 const uidOf = (pod: V1Pod) => pod.spec?.securityContext?.runAsUser;
 
-function setup(initial: { runtime: ObservedRuntime | undefined; pods?: V1Pod[] }) {
+function setup(initial: { runtime: ObservedRuntime | undefined; pods?: V1Pod[]; maxStarting?: number }) {
   const state = { runtime: initial.runtime, pods: initial.pods ?? [] };
   const created: V1Pod[] = [];
   const deleted: string[] = [];
@@ -58,6 +58,7 @@ function setup(initial: { runtime: ObservedRuntime | undefined; pods?: V1Pod[] }
     },
     metrics: createDomainMetrics(createRegistry({ processMetrics: false })),
     sandboxConfig: config,
+    maxStarting: initial.maxStarting ?? 0,
     logger: pino({ level: 'silent' }),
     now: () => clock,
     nameSuffix: () => `s${suffix++}`,
@@ -155,5 +156,20 @@ describe('poolReconciler', () => {
       { desired: 1, ready: 0, idle: 0 },
       { desired: 1, ready: 0, idle: 0 },
     ]);
+  });
+
+  it('starts at most maxStarting pool pods at once, counting every pool\'s, and asks to look again for the rest', async () => {
+    const otherPoolStarting: V1Pod = { metadata: { name: 'pool-cpp-x', labels: { 'app.kubernetes.io/component': 'pool', 'coderun.dev/runtime': 'cpp' } }, spec: { containers: [] }, status: { phase: 'Pending' } };
+    const t = setup({ runtime: runtime(5), pods: [otherPoolStarting], maxStarting: 3 });
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: 250 });
+    expect(t.created).toHaveLength(2);
+    // Its own creates count while the cache does not show them: nothing more yet.
+    await t.reconcile();
+    expect(t.created).toHaveLength(2);
+    // Two became Ready and the other pool's pod is gone: three more may start.
+    t.state.pods = t.created.map((p) => cached(p));
+    const after = await t.reconcile();
+    expect(t.created).toHaveLength(5);
+    expect(after?.requeueAfterMs).not.toBe(250);
   });
 });

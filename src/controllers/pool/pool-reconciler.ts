@@ -12,7 +12,7 @@ import { POOL_POD_STATES, type DomainMetrics } from '../../observability/domain-
 import { allocateUid, uidsInUse } from '../../sandbox/names.js';
 import { uidRangeOf, type SandboxConfig } from '../../sandbox/pod.js';
 import type { Reconcile } from '../../machinery/controller.js';
-import { cachedNames, poolPodViews, poolPodsOf } from './observed-pool.js';
+import { cachedNames, poolPodViews, poolPodsOf, startingPoolPods } from './observed-pool.js';
 import { PoolExpectations } from './pool-expectations.js';
 import { poolPodName } from '../../sandbox/pool-labels.js';
 import { poolTemplateOf, type ObservedRuntime, type PoolTemplate } from './pool-pod.js';
@@ -25,6 +25,8 @@ export interface PoolReconcilerDeps {
   api: Pick<PoolApi, 'createPod' | 'deleteUnclaimedPod' | 'patchRuntimePool'>;
   metrics: DomainMetrics;
   sandboxConfig: SandboxConfig;
+  /** Pool pods of all pools that may be starting at once (CODERUN_POOL_MAX_STARTING); 0: no bound. */
+  maxStarting: number;
   logger: Logger;
   now?: () => number;
   /** The random part of a new pool pod's name. */
@@ -52,6 +54,9 @@ function statusPoolOf(runtime: ObservedRuntime | undefined): PoolStatus | undefi
 }
 
 const randomSuffix = (): string => randomBytes(4).toString('hex');
+
+/** A pool whose refill waited for the starting budget looks again this soon (another pool's pods may hold it). */
+const DEFERRED_REFILL_RETRY_MS = 250;
 
 export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
   const now = deps.now ?? Date.now;
@@ -87,6 +92,13 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
     }
   }
 
+  /** How many more pool pods may start now, in all pools. */
+  function startingBudget(): number {
+    if (deps.maxStarting === 0) return Infinity;
+    const { starting, cached } = startingPoolPods(deps.pods.list());
+    return deps.maxStarting - starting - expectations.createsNotIn(cached);
+  }
+
   return async (name) => {
     const at = now();
     const runtime = deps.runtimes.get(name);
@@ -103,6 +115,7 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
       desired: template === undefined ? undefined : { replicas: template.replicas, templateHash: template.hash },
       pods,
       statusPool: statusPoolOf(runtime),
+      startingBudget: startingBudget(),
     });
     const log = deps.logger.child({ runtime: name });
     let requeueAfterMs = pending.expiresAtMs === undefined ? undefined : pending.expiresAtMs - at;
@@ -115,7 +128,8 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
           break;
         case 'createPods':
           if (template === undefined) throw new Error('unreachable: pods planned for a Runtime without a pool');
-          await createPods(name, template, action.count, at, log);
+          if (action.deferred > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, DEFERRED_REFILL_RETRY_MS);
+          if (action.count > 0) await createPods(name, template, action.count, at, log);
           break;
         case 'writeStatus': {
           const dueInMs = (lastStatusWrite.get(name) ?? -Infinity) + STATUS_MIN_INTERVAL_MS - now();

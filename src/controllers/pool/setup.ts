@@ -29,6 +29,8 @@ export interface PoolSetup {
   metrics: DomainMetrics;
   /** How long a run may wait for an idle pool pod before it takes the cold path. */
   warmWaitMs: number;
+  /** Pool pods of all pools starting at once at most; 0: no bound. */
+  maxStarting: number;
 }
 
 const isPoolPod = (pod: V1Pod): boolean => pod.metadata?.labels?.[LABELS.component] === POOL_COMPONENT;
@@ -42,7 +44,7 @@ export function setupPoolControllers(mgr: Manager, setup: PoolSetup): WarmPool {
   const pool = mgr.addController({
     name: 'pool',
     workers: POOL_WORKERS,
-    reconcile: poolReconciler({ runtimes, pods, api, metrics: setup.metrics, sandboxConfig: setup.sandboxConfig, logger: mgr.logger }),
+    reconcile: poolReconciler({ runtimes, pods, api, metrics: setup.metrics, sandboxConfig: setup.sandboxConfig, maxStarting: setup.maxStarting, logger: mgr.logger }),
   });
   runtimes.addHandlers(enqueueObject(pool.queue));
   pods.addHandlers(enqueueOwner(pool.queue, (pod: V1Pod) => (isPoolPod(pod) ? labelOwnerKey(pod, { nameLabel: LABELS.runtime }) : undefined)));
