@@ -58,6 +58,8 @@ const options = z
   .parse(
     (() => {
       const { values } = parseArgs({
+        // --no-profile turns the profile off.
+        allowNegative: true,
         options: {
           bursts: { type: 'string', default: '1,20,200' },
           'sustain-rates': { type: 'string', default: '1,2,3,4,6,8' },
