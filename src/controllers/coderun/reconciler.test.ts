@@ -79,6 +79,31 @@ describe('CodeRun reconciler', () => {
     expect(cluster.writes).not.toContain('createPod');
   });
 
+  it('claims the pool pod while the finalizer is written, and a claim whose finalizer write failed is taken up by the retry', async () => {
+    const cluster = new FakeCluster();
+    const key = cluster.submit('echo', ECHO);
+    const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+    const pod: V1Pod = { metadata: { name: 'pool-python3-abcde', namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+    cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/pool-python3-abcde`, pod);
+    const claims: number[] = [];
+    cluster.warm = () => {
+      claims.push(cluster.writes.length);
+      return { kind: 'claimed', pod, fresh: claims.length === 1 };
+    };
+    // The operator dies at its first write, the finalizer: the claim was asked for already.
+    cluster.killAt = { write: 1, applied: false };
+    cluster.sync();
+    await expect(new OperatorUnderTest(cluster).reconcile(key, signal())).rejects.toThrow(Killed);
+    expect(claims).toEqual([0]);
+    cluster.killAt = undefined;
+    await new OperatorUnderTest(cluster).settle(key);
+    // The retry finds the same pod (claimed for attempt 1) and runs there, once.
+    expect(claims).toEqual([0, 0]);
+    expect(cluster.status(key)).toMatchObject({ path: 'warm', podName: 'pool-python3-abcde', attempts: 1 });
+    expectJudgedAndClean(cluster, key, 'Accepted');
+    expect(cluster.writes).toEqual<Write[]>(['setFinalizers', 'patchStatus', 'patchStatus', 'deleteAll', 'setFinalizers']);
+  });
+
   it('times a warm run stage by stage, each stage once, adding up to the run duration', async () => {
     let ms = Date.parse('2026-12-06T10:00:00Z');
     // Every look at the clock is 7 ms later: each stage takes some time.

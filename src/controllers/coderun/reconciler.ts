@@ -18,7 +18,8 @@ import { FINALIZER, runRef, runtimeNameOf } from './observed-run.js';
 import { planReconcile, type Action } from './plan.js';
 import { prepare, type Prepared, type ReadyAttempt } from './prepare.js';
 import { sendJob, startCold } from './start-cold.js';
-import { attemptWarm } from './start-warm.js';
+import { attemptWarm, claimWarm } from './start-warm.js';
+import type { WarmStart } from '../../sandbox/warm-pool.js';
 import { buildInvalidStatus, buildSystemErrorStatus } from './status.js';
 import { WrittenVersions } from './written-versions.js';
 
@@ -68,16 +69,31 @@ export function codeRunReconciler(deps: CodeRunReconcilerDeps): Reconcile {
     // A retry prepares here (a first attempt was prepared while observing).
     const prepared = actions.some((a) => a.type === 'startAttempt') ? (seen.prepared ?? (await prepare(deps, run))) : undefined;
 
+    // A new run's pool pod is claimed while its finalizer is written: one round trip less before
+    // the job goes out (the claim writes only the pod).
+    const first = actions[1];
+    const claimAhead =
+      actions[0]?.type === 'addFinalizer' && first?.type === 'startAttempt' && prepared?.kind === 'ready' ? claimWarm(ctx, prepared, first.attempt) : undefined;
+    // Settled even if the finalizer write fails first: a claim the retry then finds by its labels.
+    claimAhead?.catch(() => undefined);
+
     let resourceVersion = run.metadata.resourceVersion;
     for (const action of actions) {
-      const step = await act(ctx, action, resourceVersion, prepared, seen.pod);
+      const step = await act(ctx, action, resourceVersion, prepared, seen.pod, claimAhead);
       if ('done' in step) return step.done;
       resourceVersion = step.resourceVersion;
     }
   };
 }
 
-async function act(ctx: RunContext, action: Action, resourceVersion: string, prepared: Prepared | undefined, pod: V1Pod | undefined): Promise<Step> {
+async function act(
+  ctx: RunContext,
+  action: Action,
+  resourceVersion: string,
+  prepared: Prepared | undefined,
+  pod: V1Pod | undefined,
+  claimAhead: Promise<WarmStart> | undefined,
+): Promise<Step> {
   const { deps, key, run, at } = ctx;
   const identity = { namespace: run.metadata.namespace, name: run.metadata.name, resourceVersion };
   const finalizers = run.metadata.finalizers ?? [];
@@ -107,7 +123,7 @@ async function act(ctx: RunContext, action: Action, resourceVersion: string, pre
     case 'failSystem':
       return { resourceVersion: await finish(ctx, resourceVersion, buildSystemErrorStatus({ ...ctx.record, message: action.message, finishedAt: at }, deps.statusConfig), 'SystemError', action.cause) };
     case 'startAttempt':
-      return startAttempt(ctx, action, resourceVersion, prepared);
+      return startAttempt(ctx, action, resourceVersion, prepared, claimAhead);
     case 'sendJob':
       sendJob(ctx, pod);
       return { resourceVersion };
@@ -118,7 +134,13 @@ async function act(ctx: RunContext, action: Action, resourceVersion: string, pre
   }
 }
 
-async function startAttempt(ctx: RunContext, action: Extract<Action, { type: 'startAttempt' }>, resourceVersion: string, prepared: Prepared | undefined): Promise<Step> {
+async function startAttempt(
+  ctx: RunContext,
+  action: Extract<Action, { type: 'startAttempt' }>,
+  resourceVersion: string,
+  prepared: Prepared | undefined,
+  claimAhead: Promise<WarmStart> | undefined,
+): Promise<Step> {
   const { deps, at } = ctx;
   if (prepared === undefined) throw new Error('startAttempt planned without preparation');
   if (prepared.kind === 'blocked') {
@@ -133,7 +155,7 @@ async function startAttempt(ctx: RunContext, action: Extract<Action, { type: 'st
     deps.metrics.retries.inc({ runtime: ctx.runtimeName, cause: action.cause ?? 'unknown' });
     deps.events.record(runRef(ctx.run), 'Warning', 'Retrying', `attempt ${action.attempt - 1} failed: ${action.retrying}; starting attempt ${action.attempt} in a fresh pod`);
   }
-  const warm = await attemptWarm(ctx, resourceVersion, prepared, action.attempt);
+  const warm = await attemptWarm(ctx, resourceVersion, prepared, action.attempt, claimAhead ?? claimWarm(ctx, prepared, action.attempt));
   if (warm.kind === 'wait') return { done: { requeueAfterMs: warm.ms } };
   if (warm.kind === 'started') return { resourceVersion: warm.resourceVersion };
   return { resourceVersion: await startCold(ctx, resourceVersion, prepared, action.attempt) };

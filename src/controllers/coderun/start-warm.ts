@@ -6,17 +6,27 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { runRef } from './observed-run.js';
 import { observeStage, secondsBetween, writeStatus, type RunContext } from './context.js';
 import type { ReadyAttempt } from './prepare.js';
+import type { WarmStart } from '../../sandbox/warm-pool.js';
 import { runJob } from './run-job.js';
 import { buildRunningStatus, type RunRecord } from './status.js';
 
 /** A warm start, or the word to go cold, or to look again after `ms`. */
 export type WarmAttempt = { kind: 'started'; resourceVersion: string } | { kind: 'cold' } | { kind: 'wait'; ms: number };
 
-export async function attemptWarm(ctx: RunContext, resourceVersion: string, prepared: ReadyAttempt, attempt: number): Promise<WarmAttempt> {
-  const { deps, view, at } = ctx;
+/**
+ * Claims a pool pod for the attempt (or finds the one it claimed already). It writes nothing to
+ * the run, so a new run's reconcile claims while its finalizer is being written: the claim is
+ * recorded on the pod (run UID and attempt), and a retry after a failed finalizer write finds it.
+ */
+export function claimWarm(ctx: RunContext, prepared: ReadyAttempt, attempt: number): Promise<WarmStart> {
   // A self-test always runs cold: it must not take a pool pod a submission is waiting for.
-  if (isSelfTestRun(ctx.run)) return { kind: 'cold' };
-  const warm = await deps.warm.claim({ run: runRef(ctx.run), runtimeName: prepared.runtimeName, attempt, waitedMs: at.getTime() - view.createdAt.getTime() });
+  if (isSelfTestRun(ctx.run)) return Promise.resolve({ kind: 'cold' });
+  return ctx.deps.warm.claim({ run: runRef(ctx.run), runtimeName: prepared.runtimeName, attempt, waitedMs: ctx.at.getTime() - ctx.view.createdAt.getTime() });
+}
+
+/** Starts the attempt in the pod `claim` got, or says to go cold or to wait. */
+export async function attemptWarm(ctx: RunContext, resourceVersion: string, prepared: ReadyAttempt, attempt: number, claim: Promise<WarmStart>): Promise<WarmAttempt> {
+  const warm = await claim;
   if (warm.kind !== 'claimed') return warm;
   return { kind: 'started', resourceVersion: await startWarm(ctx, resourceVersion, prepared, attempt, warm.pod) };
 }
