@@ -1,4 +1,4 @@
-import { highestSustainedRate, ratiosToFloor, stageBreakdownMs, summarizeBurst, type RunSample } from './warm-cold-stats.js';
+import { highestSustainedRate, markdownTables, ratiosToFloor, stageBreakdownMs, summarizeBurst, type RunSample } from './warm-cold-stats.js';
 
 const sample = (latencyMs: number, verdict = 'Accepted'): RunSample => ({ latencyMs, createdAtMs: 0, finishedAtMs: latencyMs, verdict, path: 'warm' });
 
@@ -32,4 +32,20 @@ test('stageBreakdownMs takes the mean of each stage over the runs between two sc
     { stage: 'queue', meanMs: 100, runs: 2 },
     { stage: 'claim', meanMs: 15, runs: 2 },
   ]);
+});
+
+test('markdownTables shows each burst with its ratio to the floor, the sustained rates, and the stages in their order', () => {
+  const summary = (path: string, p50Ms: number) => ({ ...summarizeBurst([sample(p50Ms)]), path, paths: { [path]: 1 } });
+  const warm = { ...summary('warm', 120), breakdown: { stages: [{ stage: 'write', meanMs: 12, runs: 1 }, { stage: 'claim', meanMs: 30, runs: 1 }], operatorMs: 42, outsideOperatorMs: 78, meanLatencyMs: 120 } };
+  const text = markdownTables(
+    [{ burst: 1, p50RatioToFloor: { floor: 1, warm: 3 }, series: [summary('floor', 40), warm] }],
+    { floor: { highestRatePerSecond: 8, steps: [{ ratePerSecond: 8, p50Ms: 40, p99Ms: 60 }] }, cold: { highestRatePerSecond: null, steps: [{ ratePerSecond: 1, p50Ms: 2500, p99Ms: 3100 }] }, warm: { highestRatePerSecond: null, steps: [] } },
+    ['claim', 'record', 'write'],
+  );
+  expect(text).toContain('| 1 | warm | 120 ms | 3.00× | 120 ms |');
+  expect(text).toContain('| floor | 8 runs/s | 8/s: 40 ms / 60 ms |');
+  expect(text).toContain('| cold | none | 1/s: 2.50 s / 3.10 s |');
+  expect(text).toContain('| warm | not measured |  |');
+  expect(text).toContain('| burst | path | claim | write | outside the operator |');
+  expect(text).toContain('| 1 | warm | 30 ms | 12 ms | 78 ms |');
 });

@@ -153,3 +153,53 @@ export function stageBreakdownMs(before: string, after: string, path: string, st
   }
   return out;
 }
+
+/** Where a burst's runs spent their time, on average: the operator's stages and the rest. */
+export interface Breakdown {
+  stages: Array<{ stage: string; meanMs: number; runs: number }>;
+  operatorMs: number;
+  outsideOperatorMs: number;
+  meanLatencyMs: number;
+}
+
+/** One burst size's series as the benchmark records them. */
+export interface BurstRecord {
+  burst: number;
+  p50RatioToFloor: Record<string, number>;
+  series: Array<BurstSummary & { path: string; breakdown?: Breakdown }>;
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/** The README's tables of one benchmark run: bursts with ratios to the floor, sustained rates, warm stages. */
+export function markdownTables(
+  bursts: readonly BurstRecord[],
+  sustained: Readonly<Record<string, { highestRatePerSecond: number | null; steps: Array<{ ratePerSecond: number; p50Ms: number; p99Ms: number }> }>>,
+  stageOrder: readonly string[],
+): string {
+  const lines = ['| burst | path | p50 | p50 / floor p50 | p99 | throughput | served by |', '|---|---|---|---|---|---|---|'];
+  for (const b of bursts) {
+    for (const s of b.series) {
+      const served = Object.entries(s.paths).map(([p, n]) => `${n} ${p}`).join(', ');
+      lines.push(`| ${b.burst} | ${s.path} | ${fmt(s.p50Ms)} | ${b.p50RatioToFloor[s.path]?.toFixed(2)}× | ${fmt(s.p99Ms)} | ${s.throughputPerSecond}/s | ${served} |`);
+    }
+  }
+  lines.push('', '| path | highest rate with p99 < 2 s | steps (rate: p50 / p99) |', '|---|---|---|');
+  for (const [path, { highestRatePerSecond, steps }] of Object.entries(sustained)) {
+    const tried = steps.map((st) => `${st.ratePerSecond}/s: ${fmt(st.p50Ms)} / ${fmt(st.p99Ms)}`).join('; ');
+    const highest = steps.length === 0 ? 'not measured' : highestRatePerSecond === null ? 'none' : `${highestRatePerSecond} runs/s`;
+    lines.push(`| ${path} | ${highest} | ${tried} |`);
+  }
+  const staged = bursts.flatMap((b) => b.series.filter((s) => s.breakdown !== undefined).map((s) => ({ burst: b.burst, path: s.path, breakdown: s.breakdown! })));
+  const seen = new Set(staged.flatMap((s) => s.breakdown.stages.map((st) => st.stage)));
+  const stages = stageOrder.filter((stage) => seen.has(stage));
+  lines.push('', `| burst | path | ${stages.join(' | ')} | outside the operator |`, `|---|---|${stages.map(() => '---|').join('')}---|`);
+  for (const s of staged) {
+    const cells = stages.map((stage) => {
+      const found = s.breakdown.stages.find((st) => st.stage === stage);
+      return found === undefined ? '–' : fmt(found.meanMs);
+    });
+    lines.push(`| ${s.burst} | ${s.path} | ${cells.join(' | ')} | ${fmt(s.breakdown.outsideOperatorMs)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -5,7 +5,7 @@
 // rate, until the p99 passes 2 s. A run's latency is from its create request to the terminal
 // status seen by a watch. The operator's stage histogram gives where a warm run's time goes, and
 // a CPU profile of the operator is taken during the warm burst of 20.
-// Results: bench/results/warm-cold.{json,svg} and operator-burst.cpuprofile.
+// Results: bench/results/warm-cold.{json,md,svg} and operator-burst.cpuprofile.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,9 +21,11 @@ import { floorBurst, floorJob, floorOpenLoop } from './floor.js';
 import {
   highestSustainedRate,
   latencyChartSvg,
+  markdownTables,
   ratiosToFloor,
   stageBreakdownMs,
   summarizeBurst,
+  type Breakdown,
   type BurstSummary,
   type RunSample,
   type SustainedStep,
@@ -260,7 +262,7 @@ async function main(): Promise<void> {
       });
   const scrape: Scrape = async () => operator?.metrics();
   const job = floorJob(PROGRAM, TEST.stdin, LIMITS);
-  const bursts: Array<Series & { burst: number; breakdown?: object }> = [];
+  const bursts: Array<Series & { burst: number; breakdown?: Breakdown }> = [];
   const sustained: Record<Path, SustainedStep[]> = { floor: [], warm: [], cold: [] };
   let profile: { raw: string; summary: ReturnType<typeof summarizeCpuProfile> } | undefined;
   const clear = () => custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
@@ -275,7 +277,7 @@ async function main(): Promise<void> {
         await sleep(2000);
         log(`burst of ${n}: ${path}`);
         let samples: RunSample[];
-        let breakdown: object | undefined;
+        let breakdown: Breakdown | undefined;
         if (path === 'floor') samples = await floorBurst(job, TEST.expected, n);
         else {
           const before = await scrape();
@@ -367,6 +369,7 @@ async function main(): Promise<void> {
     operatorProfile: profile?.summary ?? null,
   };
   writeFileSync(resolve(out, 'warm-cold.json'), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(resolve(out, 'warm-cold.md'), markdownTables(record.bursts, record.sustained, RUN_STAGES));
   // The raw profile (megabytes) stays out of git: open it in Chrome DevTools or speedscope.
   if (profile !== undefined) writeFileSync(resolve(out, 'operator-burst.cpuprofile'), profile.raw);
   const svg = latencyChartSvg(
@@ -374,7 +377,7 @@ async function main(): Promise<void> {
     bursts.map((b) => ({ label: `${b.path}, burst ${b.burst}`, summary: b.summary })),
   );
   writeFileSync(resolve(out, 'warm-cold.svg'), svg);
-  log('wrote bench/results/warm-cold.json and warm-cold.svg');
+  log('wrote bench/results/warm-cold.json, warm-cold.md and warm-cold.svg');
 }
 
 // Exit explicitly: the client's keep-alive connections would hold the process open.
