@@ -35,10 +35,11 @@ const root = resolve(import.meta.dirname, '..');
 const NAMESPACE = 'coderun-bench';
 const GROUP = 'coderun.dev';
 const VERSION = 'v1alpha1';
-const RUNTIMES = { warm: 'bench-python-warm', cold: 'bench-python-cold' } as const;
+/** reuse: a pool whose pods serve `--runs-per-pod` runs each (warmPool.runsPerPod); only with that option. */
+const RUNTIMES = { warm: 'bench-python-warm', reuse: 'bench-python-reuse', cold: 'bench-python-cold' } as const;
 type KubePath = keyof typeof RUNTIMES;
 type Path = 'floor' | KubePath;
-const PATHS: readonly Path[] = ['floor', 'warm', 'cold'];
+const POOLED: readonly KubePath[] = ['warm', 'reuse'];
 /** A sustained rate counts while its p99 stays under this. */
 const SUSTAINED_P99_LIMIT_MS = 2000;
 const PROGRAM = 'print(sum(map(int, input().split())))\n';
@@ -54,6 +55,7 @@ const options = z
     pool: z.coerce.number().int().min(1).max(100),
     workers: z.coerce.number().int().min(1).max(256),
     poolMaxStarting: z.coerce.number().int().min(0).max(10_000),
+    runsPerPod: z.coerce.number().int().min(1).max(1000),
     profile: z.boolean(),
     externalOperator: z.boolean(),
   })
@@ -70,6 +72,8 @@ const options = z
           workers: { type: 'string', default: '32' },
           // The operator's CODERUN_POOL_MAX_STARTING (0: pool refills unbounded).
           'pool-max-starting': { type: 'string', default: '4' },
+          // More than 1 adds the series of a pool whose pods serve that many runs each.
+          'runs-per-pod': { type: 'string', default: '1' },
           // A CPU profile of the operator during the warm burst of 20 (needs the chart's config.profiling).
           profile: { type: 'boolean', default: true },
           // Measure against an operator that is already running (stages and profile only if it allows).
@@ -83,16 +87,20 @@ const options = z
         pool: values.pool,
         workers: values.workers,
         poolMaxStarting: values['pool-max-starting'],
+        runsPerPod: values['runs-per-pod'],
         profile: values.profile,
         externalOperator: values['external-operator'],
       };
     })(),
   );
 
+const PATHS: readonly Path[] = ['floor', 'warm', ...(options.runsPerPod > 1 ? (['reuse'] as const) : []), 'cold'];
+const pooled = PATHS.filter((p): p is KubePath => (POOLED as readonly string[]).includes(p));
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-function runtimeBody(name: string, pool: number | undefined): object {
+function runtimeBody(name: string, pool: { replicas: number; runsPerPod: number } | undefined): object {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'Runtime',
@@ -104,7 +112,9 @@ function runtimeBody(name: string, pool: number | undefined): object {
       limits: { default: LIMITS, max: LIMITS },
       // Small requests so that the pool and a cold burst fit on a 2-core node together; the
       // limits stay sized for the Runtime's max.
-      ...(pool === undefined ? {} : { warmPool: { replicas: pool, resources: { requests: { cpu: '10m', memory: '64Mi' } } } }),
+      ...(pool === undefined
+        ? {}
+        : { warmPool: { replicas: pool.replicas, ...(pool.runsPerPod > 1 ? { runsPerPod: pool.runsPerPod } : {}), resources: { requests: { cpu: '10m', memory: '64Mi' } } } }),
     },
   };
 }
@@ -144,14 +154,14 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   }
 }
 
-async function poolIdle(custom: CustomObjectsApi): Promise<number> {
-  const rt = RuntimeStatus.parse(await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'runtimes', name: RUNTIMES.warm }));
+async function poolIdle(custom: CustomObjectsApi, path: KubePath): Promise<number> {
+  const rt = RuntimeStatus.parse(await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'runtimes', name: RUNTIMES[path] }));
   return rt.status?.pool?.idle ?? 0;
 }
 
 async function quiet(core: CoreV1Api, custom: CustomObjectsApi): Promise<void> {
   await waitUntil(
-    'the previous burst to be cleaned up and the pool to be full',
+    'the previous burst to be cleaned up and the pools to be full',
     async () => {
       const runs = await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
       const left = z.looseObject({ items: z.array(z.unknown()) }).parse(runs).items.length;
@@ -159,7 +169,9 @@ async function quiet(core: CoreV1Api, custom: CustomObjectsApi): Promise<void> {
       // from the burst being measured.
       const pods = (await core.listNamespacedPod({ namespace: 'coderun-sandbox' })).items;
       const busy = pods.filter((p) => p.metadata?.deletionTimestamp !== undefined || p.metadata?.labels?.['app.kubernetes.io/component'] === 'sandbox');
-      return left === 0 && busy.length === 0 && (await poolIdle(custom)) >= options.pool;
+      if (left > 0 || busy.length > 0) return false;
+      for (const path of pooled) if ((await poolIdle(custom, path)) < options.pool) return false;
+      return true;
     },
     600_000,
   );
@@ -263,13 +275,16 @@ async function main(): Promise<void> {
   const scrape: Scrape = async () => operator?.metrics();
   const job = floorJob(PROGRAM, TEST.stdin, LIMITS);
   const bursts: Array<Series & { burst: number; breakdown?: Breakdown }> = [];
-  const sustained: Record<Path, SustainedStep[]> = { floor: [], warm: [], cold: [] };
+  const sustained: Record<Path, SustainedStep[]> = { floor: [], warm: [], reuse: [], cold: [] };
   let profile: { raw: string; summary: ReturnType<typeof summarizeCpuProfile> } | undefined;
   const clear = () => custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
   try {
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } }).catch(() => undefined);
     await putRuntime(custom, runtimeBody(RUNTIMES.cold, undefined) as { metadata: { name: string } });
-    await putRuntime(custom, runtimeBody(RUNTIMES.warm, options.pool) as { metadata: { name: string } });
+    for (const path of pooled) {
+      const runsPerPod = path === 'reuse' ? options.runsPerPod : 1;
+      await putRuntime(custom, runtimeBody(RUNTIMES[path], { replicas: options.pool, runsPerPod }) as { metadata: { name: string } });
+    }
     for (const n of options.bursts) {
       for (const path of PATHS) {
         // The floor too waits for a full pool: a refill would take CPU from it.
@@ -337,6 +352,7 @@ async function main(): Promise<void> {
       pool: options.pool,
       workers: options.workers,
       poolMaxStarting: options.poolMaxStarting,
+      runsPerPod: options.runsPerPod,
       sustainSeconds: options.sustainSeconds,
       sustainedP99LimitMs: SUSTAINED_P99_LIMIT_MS,
       program: 'python3: print the sum of two numbers read from stdin; one test with expected output',
