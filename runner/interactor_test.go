@@ -242,3 +242,29 @@ func TestCheckerAndInteractorTogetherAreRefused(t *testing.T) {
 		t.Errorf("error %s with %d tests; want the refusal and no test", str(inv.result.Error), len(inv.result.Tests))
 	}
 }
+
+func TestTheInteractorIsCompiledOnceBeforeTheTests(t *testing.T) {
+	argv, files := shProgram(binarySearch)
+	built := scriptInteractor(guessInteractor, defaultLimits())
+	built["compile"] = map[string]any{"command": []string{"sh", "-c", "cp interact.sh built.sh && echo built"}}
+	built["run"] = map[string]any{"command": []string{"sh", "built.sh"}}
+	inv := run(t, newWorkdir(t), interactiveJob(argv, files, secretTests("3", "99"), defaultLimits(), built))
+	res := inv.result
+	if res.Error != nil || res.InteractorCompile == nil || num(res.InteractorCompile.ExitCode) != "0" || res.InteractorCompile.Output != "built\n" || len(res.Tests) != 2 {
+		t.Fatalf("error %s, interactorCompile %+v, %d tests; want one compile step that printed built and 2 tests", str(res.Error), res.InteractorCompile, len(res.Tests))
+	}
+	for _, r := range res.Tests {
+		if r.Interactor == nil || num(r.Interactor.ExitCode) != "0" {
+			t.Errorf("test %s: interactor %+v; want exit 0", r.Name, r.Interactor)
+		}
+	}
+
+	broken := scriptInteractor(guessInteractor, defaultLimits())
+	broken["compile"] = map[string]any{"command": []string{"sh", "-c", "echo syntax error; exit 1"}}
+	inv = run(t, newWorkdir(t), interactiveJob(argv, files, secretTests("3"), defaultLimits(), broken))
+	res = inv.result
+	if res.Error != nil || res.InteractorCompile == nil || num(res.InteractorCompile.ExitCode) != "1" || len(res.Tests) != 0 {
+		t.Errorf("error %s, interactorCompile %+v, %d tests; want the failed compile step and no test", str(res.Error), res.InteractorCompile, len(res.Tests))
+	}
+	assertNothingLeft(t)
+}

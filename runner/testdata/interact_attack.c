@@ -1,7 +1,8 @@
 /* The program side of an interactive test that attacks everything of its uid outside its own
    tree (the interactor, both side runners, the runner): SIGKILL, SIGSTOP, PTRACE_ATTACH and
-   PTRACE_SEIZE on every such process. It reports on stderr (its stdout is the interactor's
-   stdin) how the attempts of each kind ended, then plays the guessing game correctly. */
+   PTRACE_SEIZE on every such process, once the interactor has answered its first guess (so it
+   surely runs). It reports on stderr (its stdout is the interactor's stdin) how the attempts of
+   each kind ended, and plays the guessing game correctly. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +22,7 @@ static void note(long r) {
 	else snprintf(outcome, sizeof outcome, "mixed");
 }
 
-int main(void) {
+static void attack(void) {
 	pid_t targets[1024];
 	int n = 0;
 	DIR *d = opendir("/proc");
@@ -49,13 +50,18 @@ int main(void) {
 		}
 		fprintf(stderr, "%s on %s: %s\n", kinds[k], n >= 4 ? "at least 4 others" : "fewer than 4 others", attempts ? outcome : "nothing tried");
 	}
-	int lo = 1, hi = 100;
+}
+
+int main(void) {
+	int lo = 1, hi = 100, first = 1;
 	char reply[32];
 	for (;;) {
 		int m = (lo + hi) / 2;
 		printf("%d\n", m);
 		fflush(stdout);
 		if (!fgets(reply, sizeof reply, stdin)) return 3;
+		if (first) attack();
+		first = 0;
 		if (strncmp(reply, "correct", 7) == 0) return 0;
 		if (strncmp(reply, "higher", 6) == 0) lo = m + 1; else hi = m - 1;
 	}
