@@ -233,6 +233,24 @@ func TestTheProgramCanNeitherSignalNorTraceTheInteractorOrTheRunners(t *testing.
 	}
 }
 
+func TestTheInteractorCanNeitherSignalNorTraceTheProgramOrTheRunners(t *testing.T) {
+	src, err := os.ReadFile("testdata/interact_attack.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := compileC(t, "interact_attack", string(src))
+	argv, files := shProgram(binarySearch)
+	attacker := map[string]any{"run": map[string]any{"command": []string{bin}}, "limits": defaultLimits()}
+	tests := runInteractive(t, interactiveJob(argv, files, secretTests("50"), defaultLimits(), attacker), 1)
+	r := tests[0]
+	want := "SIGKILL on at least 4 others: EPERM\nSIGSTOP on at least 4 others: EPERM\n" +
+		"PTRACE_ATTACH on at least 4 others: EPERM\nPTRACE_SEIZE on at least 4 others: EPERM\n"
+	if r.Interactor.Stderr != want || num(r.Interactor.ExitCode) != "0" || num(r.ExitCode) != "0" || r.LimitExceeded != nil {
+		t.Errorf("attack: stderr\n%s\nwant\n%s\ninteractor exit %s, program exit %s signal %s; want both 0",
+			r.Interactor.Stderr, want, num(r.Interactor.ExitCode), num(r.ExitCode), num(r.Signal))
+	}
+}
+
 func TestCheckerAndInteractorTogetherAreRefused(t *testing.T) {
 	argv, files := shProgram(binarySearch)
 	job := interactiveJob(argv, files, secretTests("5"), defaultLimits(), scriptInteractor(guessInteractor, defaultLimits()))
