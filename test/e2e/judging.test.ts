@@ -144,6 +144,39 @@ while True:
     guess += 1
 `;
 
+// The same game compiled: the interactor's compile step runs once, after the program's.
+const GUESS_INTERACTOR_C = `#include <stdio.h>
+int main(int argc, char **argv) {
+  long secret, guess;
+  FILE *in = argc > 1 ? fopen(argv[1], "r") : NULL;
+  if (!in || fscanf(in, "%ld", &secret) != 1) { fprintf(stderr, "FAIL no secret in the input\\n"); return 3; }
+  for (int guesses = 1; guesses <= 7; guesses++) {
+    if (scanf("%ld", &guess) != 1) { fprintf(stderr, "expected a number\\n"); return 2; }
+    if (guess == secret) { printf("correct\\n"); fflush(stdout); fprintf(stderr, "guessed %ld in %d guesses\\n", secret, guesses); return 0; }
+    printf(guess < secret ? "higher\\n" : "lower\\n");
+    fflush(stdout);
+  }
+  fprintf(stderr, "none of 7 guesses was %ld\\n", secret);
+  return 1;
+}
+`;
+
+const BINARY_SEARCH_C = `#include <stdio.h>
+#include <string.h>
+int main(void) {
+  int lo = 1, hi = 100;
+  char reply[16];
+  for (;;) {
+    int guess = (lo + hi) / 2;
+    printf("%d\\n", guess);
+    fflush(stdout);
+    if (scanf("%15s", reply) != 1) return 1;
+    if (strcmp(reply, "correct") == 0) return 0;
+    if (strcmp(reply, "higher") == 0) lo = guess + 1; else hi = guess - 1;
+  }
+}
+`;
+
 const secrets = (...ns: number[]) => ns.map((n) => ({ name: `secret-${n}`, stdin: `${n}\n` }));
 
 // Right for n up to 1000, wrong above: the large subtask fails.
@@ -309,6 +342,18 @@ const cases: Record<string, Case> = {
       expect(s).toMatchObject({ phase: 'Completed', verdict: 'TimeLimitExceeded' });
       expect(s.tests?.[0]?.message).toMatch(/^wall time limit of 2000 ms exceeded/);
       expect(s.tests?.[0]?.cpuTimeMillis).toBeLessThan(1000);
+    },
+  },
+  'interactive-compiled-c': {
+    language: 'c',
+    spec: (runtime) => ({
+      source: { inline: BINARY_SEARCH_C },
+      tests: secrets(42, 77),
+      interactor: { runtime, source: { inline: GUESS_INTERACTOR_C } },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'Accepted', compile: { exitCode: 0 } });
+      expect(s.tests?.map((t) => t.message)).toEqual(['guessed 42 in 7 guesses', 'guessed 77 in 7 guesses']);
     },
   },
   'interactive-broken-interactor': {
