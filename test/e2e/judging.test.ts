@@ -344,6 +344,25 @@ const cases: Record<string, Case> = {
       expect(s.tests?.[0]?.cpuTimeMillis).toBeLessThan(1000);
     },
   },
+  'interactive-slow-interactor': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: BINARY_SEARCH },
+      tests: secrets(37),
+      limits: { cpuTimeMillis: 500, wallTimeMillis: 10000 },
+      // The interactor burns 1.5 s of CPU before it reads: the program, waiting, is charged none of it.
+      interactor: {
+        runtime,
+        source: { inline: `import time\nend = time.process_time() + 1.5\nwhile time.process_time() < end:\n    pass\n${GUESS_INTERACTOR}` },
+        limits: { cpuTimeMillis: 5000 },
+      },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'Accepted' });
+      expect(s.tests?.[0]?.cpuTimeMillis).toBeLessThan(500);
+      expect(s.tests?.[0]?.wallTimeMillis).toBeGreaterThanOrEqual(1500);
+    },
+  },
   'interactive-compiled-c': {
     language: 'c',
     spec: (runtime) => ({
