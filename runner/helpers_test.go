@@ -159,8 +159,10 @@ func singleTest(argv []string, stdin string, lim limits) map[string]any {
 type result struct {
 	Compile        *compileResult `json:"compile"`
 	CheckerCompile *compileResult `json:"checkerCompile"`
-	Tests          []testResult   `json:"tests"`
-	Error          *string        `json:"error"`
+	// InteractorCompile is the interactor's compile step (a job with an interactor).
+	InteractorCompile *compileResult `json:"interactorCompile"`
+	Tests             []testResult   `json:"tests"`
+	Error             *string        `json:"error"`
 }
 
 type compileResult struct {
@@ -191,6 +193,8 @@ type testResult struct {
 	// The checker's run on this test (a job with a checker, a program that finished); its
 	// name stays empty.
 	Checker *testResult `json:"checker"`
+	// The interactor's run beside the program (a job with an interactor).
+	Interactor *testResult `json:"interactor"`
 }
 
 // invocation is one finished `runner run`.
@@ -239,7 +243,7 @@ func decodeResult(t *testing.T, stdout []byte) result {
 	if res.Tests == nil {
 		t.Fatalf("result.tests must be an array, never null")
 	}
-	for what, c := range map[string]*compileResult{"compile": res.Compile, "checkerCompile": res.CheckerCompile} {
+	for what, c := range map[string]*compileResult{"compile": res.Compile, "checkerCompile": res.CheckerCompile, "interactorCompile": res.InteractorCompile} {
 		if c != nil {
 			c.Output = decodeOutput(t, what+".output", c.Output, c.OutputEncoding)
 		}
@@ -248,9 +252,11 @@ func decodeResult(t *testing.T, stdout []byte) result {
 		r := &res.Tests[i]
 		r.Stdout = decodeOutput(t, "stdout of "+r.Name, r.Stdout, r.StdoutEncoding)
 		r.Stderr = decodeOutput(t, "stderr of "+r.Name, r.Stderr, r.StderrEncoding)
-		if c := r.Checker; c != nil {
-			c.Stdout = decodeOutput(t, "checker stdout of "+r.Name, c.Stdout, c.StdoutEncoding)
-			c.Stderr = decodeOutput(t, "checker stderr of "+r.Name, c.Stderr, c.StderrEncoding)
+		for what, c := range map[string]*testResult{"checker": r.Checker, "interactor": r.Interactor} {
+			if c != nil {
+				c.Stdout = decodeOutput(t, what+" stdout of "+r.Name, c.Stdout, c.StdoutEncoding)
+				c.Stderr = decodeOutput(t, what+" stderr of "+r.Name, c.Stderr, c.StderrEncoding)
+			}
 		}
 	}
 	return res

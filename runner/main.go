@@ -14,6 +14,7 @@ import (
 	"coderun.dev/runner/internal/execute"
 	"coderun.dev/runner/internal/idle"
 	"coderun.dev/runner/internal/install"
+	"coderun.dev/runner/internal/interact"
 	"coderun.dev/runner/internal/protocol"
 	"coderun.dev/runner/internal/sandbox"
 	"coderun.dev/runner/internal/workdir"
@@ -64,6 +65,8 @@ func dispatch(args []string) int {
 		return idle.Run()
 	case sandbox.ShimCommand:
 		return sandbox.ShimMain(args[1:])
+	case interact.SideCommand:
+		return interact.SideMain(os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return 0

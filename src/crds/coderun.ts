@@ -111,13 +111,15 @@ const filesOf = (what: string) =>
     .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['path'] })
     .describe(`Extra files written next to the ${what}'s source.`);
 
-/** A problem setter's program the judge runs in the sandbox: a checker (or an interactor). */
-export const JudgeProgramSchema = z.object({
-  runtime: objectName('runtime').describe("Name of a Runtime with the same image as the program's (it runs in the program's sandbox pod)."),
-  source: SourceSchema,
-  files: filesOf('checker'),
-  limits: LimitsSchema.optional().describe("Limits of each of its runs (default: its Runtime's)."),
-});
+/** A problem setter's program the judge runs in the sandbox: a checker or an interactor. */
+const judgeProgram = (what: string) =>
+  z.object({
+    runtime: objectName('runtime').describe("Name of a Runtime with the same image as the program's (it runs in the program's sandbox pod)."),
+    source: SourceSchema,
+    files: filesOf(what),
+    limits: LimitsSchema.optional().describe("Limits of each of its runs (default: its Runtime's)."),
+  });
+export const JudgeProgramSchema = judgeProgram('checker');
 export type JudgeProgram = z.infer<typeof JudgeProgramSchema>;
 
 const IMMUTABLE_MESSAGE = 'the spec of a CodeRun is immutable; create a new CodeRun instead of changing this one';
@@ -139,6 +141,11 @@ const CodeRunSpecObject = z
     checker: JudgeProgramSchema.optional().describe(
       "Judges each test's output instead of compare: run with the input, output and expected output files (testlib's order and exit codes).",
     ),
+    interactor: judgeProgram('interactor')
+      .optional()
+      .describe(
+        "Talks with the program during each test (an interactive problem): its stdout is the program's stdin and the program's stdout its stdin; run with the test's input and output files (testlib's order); its exit code is the verdict (testlib's).",
+      ),
     limits: LimitsSchema.optional(),
     stopOnFirstFailure: z.boolean().optional().describe('Judge no test after the first one that fails (default false).'),
     subtasks: z
@@ -161,8 +168,11 @@ const CodeRunSpecObject = z
       if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `file path "${f.path}" is used twice` });
       paths.add(f.path);
     }
-    for (const [i, f] of (spec.checker?.files ?? []).entries()) {
-      if ((spec.checker?.files ?? []).findIndex((g) => g.path === f.path) !== i) ctx.addIssue({ code: 'custom', path: ['checker', 'files', i, 'path'], message: `file path "${f.path}" is used twice` });
+    for (const judge of ['checker', 'interactor'] as const) {
+      const files = spec[judge]?.files ?? [];
+      for (const [i, f] of files.entries()) {
+        if (files.findIndex((g) => g.path === f.path) !== i) ctx.addIssue({ code: 'custom', path: [judge, 'files', i, 'path'], message: `file path "${f.path}" is used twice` });
+      }
     }
     for (const issue of scoringIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
   });
@@ -187,6 +197,24 @@ export const CodeRunSpecSchema = withRules(
       holds: (spec) => spec.checker === undefined || spec.tests !== undefined,
       message: 'a checker judges tests; add tests or remove the checker',
       path: ['checker'],
+    },
+    {
+      cel: '!(has(self.checker) && has(self.interactor))',
+      holds: (spec) => spec.checker === undefined || spec.interactor === undefined,
+      message: "an interactor gives the verdict itself; remove the checker (or the interactor)",
+      path: ['interactor'],
+    },
+    {
+      cel: '!(has(self.interactor) && has(self.compare))',
+      holds: (spec) => spec.interactor === undefined || spec.compare === undefined,
+      message: 'the interactor judges the run; remove compare',
+      path: ['compare'],
+    },
+    {
+      cel: '!has(self.interactor) || has(self.tests)',
+      holds: (spec) => spec.interactor === undefined || spec.tests !== undefined,
+      message: "an interactor judges tests (each test's stdin is its input); add tests or remove the interactor",
+      path: ['interactor'],
     },
   ],
   [

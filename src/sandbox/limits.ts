@@ -8,6 +8,8 @@ export interface ResolvedLimits {
   compile: FullLimits | undefined;
   /** The checker's, for a run with one (its run limits per test, its compile step's). */
   checker?: { run: FullLimits; compile: FullLimits | undefined } | undefined;
+  /** The interactor's, for an interactive run (its run limits per test, beside the program's). */
+  interactor?: { run: FullLimits; compile: FullLimits | undefined } | undefined;
 }
 
 export interface LimitViolation {

@@ -117,10 +117,16 @@ export function sandboxContainerSecurityContext(uid: number): V1SecurityContext 
   };
 }
 
-/** The largest memory limit of a run's steps (the checker's too): what its sandbox must hold. */
+/** The largest memory limit of a run's steps (the checker's too, the interactor's beside each test): what its sandbox must hold. */
 export function runMemoryMiB(limits: ResolvedLimits): number {
-  const checker = limits.checker;
-  return Math.max(limits.run.memoryMiB, limits.compile?.memoryMiB ?? 0, checker?.run.memoryMiB ?? 0, checker?.compile?.memoryMiB ?? 0);
+  const { checker, interactor } = limits;
+  return Math.max(
+    limits.run.memoryMiB + (interactor?.run.memoryMiB ?? 0),
+    limits.compile?.memoryMiB ?? 0,
+    checker?.run.memoryMiB ?? 0,
+    checker?.compile?.memoryMiB ?? 0,
+    interactor?.compile?.memoryMiB ?? 0,
+  );
 }
 
 /**
@@ -129,9 +135,9 @@ export function runMemoryMiB(limits: ResolvedLimits): number {
  * returns more is cut off as a failure of the sandbox.
  */
 export function maxResultBytes(limits: ResolvedLimits, testCount: number): number {
-  const checker = limits.checker;
-  const perTest = limits.run.outputBytes + (checker?.run.outputBytes ?? 0);
-  const outputs = 2 * testCount * perTest + (limits.compile?.outputBytes ?? 0) + (checker?.compile?.outputBytes ?? 0);
+  const judge = limits.checker ?? limits.interactor;
+  const perTest = limits.run.outputBytes + (judge?.run.outputBytes ?? 0);
+  const outputs = 2 * testCount * perTest + (limits.compile?.outputBytes ?? 0) + (judge?.compile?.outputBytes ?? 0);
   return Math.ceil((outputs * 4) / 3) + testCount * 1024 + 64 * 1024;
 }
 
@@ -150,11 +156,12 @@ export function sandboxResources(memoryMiB: number, config: SandboxConfig): V1Re
   };
 }
 
-/** Backstop deadline of a cold pod: compile and every test (with its check) at their wall limit, plus the margin. */
+/** Backstop deadline of a cold pod: compile and every test (with its check, or its interactor beside it) at their wall limit, plus the margin. */
 export function coldRunDeadlineSeconds(limits: ResolvedLimits, testCount: number, config: SandboxConfig): number {
-  const checker = limits.checker;
-  const compileMillis = (limits.compile?.wallTimeMillis ?? 0) + (checker?.compile?.wallTimeMillis ?? 0);
-  const wallMillis = compileMillis + testCount * (limits.run.wallTimeMillis + (checker?.run.wallTimeMillis ?? 0));
+  const { checker, interactor } = limits;
+  const compileMillis = (limits.compile?.wallTimeMillis ?? 0) + ((checker ?? interactor)?.compile?.wallTimeMillis ?? 0);
+  const perTest = Math.max(limits.run.wallTimeMillis, interactor?.run.wallTimeMillis ?? 0) + (checker?.run.wallTimeMillis ?? 0);
+  const wallMillis = compileMillis + testCount * perTest;
   return Math.ceil(wallMillis / 1000) + config.deadlineMarginSeconds;
 }
 

@@ -18,7 +18,7 @@ export type JobFile = z.infer<typeof JobFileSchema>;
 const StepSchema = z.object({ command: z.array(z.string()).min(1) });
 const EnvSchema = z.array(z.object({ name: z.string(), value: z.string() }));
 
-/** A program the runner compiles and runs: the submission, or the checker. */
+/** A program the runner compiles and runs: the submission, the checker or the interactor. */
 export const JobProgramSchema = z.object({
   files: z.array(JobFileSchema),
   /** outputs: what the runs need of the compile step's work directory (the rest is removed). */
@@ -32,10 +32,12 @@ export const JobProgramSchema = z.object({
 export type JobProgram = z.infer<typeof JobProgramSchema>;
 
 export const JobDocumentSchema = JobProgramSchema.extend({
-  /** answer: the expected output, given to the checker only (jobs with a checker). */
+  /** answer: the expected output, given to the checker or interactor only (jobs with one). */
   tests: z.array(z.object({ name: z.string(), stdin: z.string(), answer: z.string().optional() })).min(1),
   /** Compiled once in a directory of its own, run after each test that finished. */
   checker: JobProgramSchema.optional(),
+  /** Compiled once in a directory of its own, run beside the program on each test (never with a checker). */
+  interactor: JobProgramSchema.optional(),
 });
 export type JobDocument = z.infer<typeof JobDocumentSchema>;
 
@@ -107,18 +109,19 @@ function decodeRun<T extends EncodedOutputs>(run: T, ctx: z.RefinementCtx): Deco
   return stdout === undefined || stderr === undefined ? z.NEVER : { ...rest, stdout, stderr };
 }
 
-/** The checker's run on a test. */
+/** The checker's run on a test, or the interactor's beside the program. */
 export const CheckerRunSchema = z.object(RunFields).transform(decodeRun);
 export type CheckerRun = z.infer<typeof CheckerRunSchema>;
 
 export const TestResultSchema = z
-  .object({ name: z.string(), ...RunFields, checker: CheckerRunSchema.optional() })
+  .object({ name: z.string(), ...RunFields, checker: CheckerRunSchema.optional(), interactor: CheckerRunSchema.optional() })
   .transform(decodeRun);
 export type TestResult = z.infer<typeof TestResultSchema>;
 
 export const ResultDocumentSchema = z.object({
   compile: CompileResultSchema.nullable(),
   checkerCompile: CompileResultSchema.optional(),
+  interactorCompile: CompileResultSchema.optional(),
   tests: z.array(TestResultSchema),
   error: z.string().nullable(),
 });

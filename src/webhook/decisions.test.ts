@@ -71,6 +71,13 @@ describe('admitCodeRun', () => {
       { allowed: false, code: 403, message: 'spec.checker.source.secretKeyRef: user "student-1" may not get secrets "checker"' },
     ],
     [
+      "an interactor's source in a Secret the user may not read",
+      { ...inline, tests: [{ name: 't', stdin: '1' }], interactor: { runtime: 'python3', source: { secretKeyRef: { name: 'interactor', key: 'interact.py' } } } },
+      [],
+      undefined,
+      { allowed: false, code: 403, message: 'spec.interactor.source.secretKeyRef: user "student-1" may not get secrets "interactor"' },
+    ],
+    [
       'references the user may read',
       { runtime: 'python3', source: { configMapKeyRef: { name: 'src', key: 'main.py' } }, tests: [{ name: 't', stdinFrom: { secretKeyRef: { name: 'in', key: 't' } } }] },
       ['configmaps/src', 'secrets/in'],

@@ -19,6 +19,7 @@ const EXAMPLES: Record<string, { name: string; verdict: Verdict; score?: number 
   'checker-permutation-python.yaml': { name: 'permutation-checker', verdict: 'Accepted' },
   'checker-partial-points-python.yaml': { name: 'partial-points', verdict: 'WrongAnswer', score: 75 },
   'subtasks-python.yaml': { name: 'triangle-subtasks', verdict: 'WrongAnswer', score: 40 },
+  'interactive-guessing-python.yaml': { name: 'guessing-game', verdict: 'Accepted' },
 };
 
 describe('the examples, submitted with kubectl apply', () => {

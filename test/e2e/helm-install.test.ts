@@ -221,6 +221,11 @@ describe('the Helm chart on the local cluster', () => {
         { source: { inline: 'print(1)' }, tests: [{ name: 't', stdin: '' }], checker: { runtime: testRuntime, source: { secretKeyRef: { name: 'grader-key', key: 'key' } } } },
         'spec.checker.source.secretKeyRef: user "student-1" may not get secrets "grader-key" in namespace',
       ],
+      [
+        'an interactor whose source is the Secret',
+        { source: { inline: 'print(1)' }, tests: [{ name: 't', stdin: '' }], interactor: { runtime: testRuntime, source: { secretKeyRef: { name: 'grader-key', key: 'key' } } } },
+        'spec.interactor.source.secretKeyRef: user "student-1" may not get secrets "grader-key" in namespace',
+      ],
       ['an unknown Runtime', { runtime: 'cobol', source: { inline: 'x' } }, 'spec.runtime: there is no Runtime named "cobol"'],
       ['a limit above the Runtime maximum', { source: { inline: 'x' }, limits: { memoryMiB: 4096 } }, 'spec.limits.memoryMiB 4096 exceeds the Runtime'],
     ])('refused at admission with the reason in the kubectl error: %s', (_name, spec, message) => {

@@ -8,7 +8,8 @@ import { PathRuntimes, RUN_PATHS, pathRunName, type RunPath } from './warm-suppo
 
 // Judging like a contest, on both paths: subtasks and test points, checkers (testlib's
 // protocol, partial points, a checker that fails or does not compile, a program that goes
-// after the checker and the answers). Each case runs on a Runtime with a warm pool and on an
+// after the checker and the answers), interactive problems (a guessing game: solved, failed,
+// a program that never answers, an interactor that crashes). Each case runs on a Runtime with a warm pool and on an
 // identical one without; the checker uses the program's Runtime (same image, same pod).
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -97,6 +98,86 @@ if out == ans.splitlines(True)[0]:
 print("wrong answer: got", repr(out), file=sys.stderr)
 sys.exit(1)
 `;
+
+// An interactive guessing game: the secret is the test's input (the interactor's first
+// argument, never the program's stdin); each guess gets "higher", "lower" or "correct", and
+// seven guesses are enough for 1..100.
+const GUESS_INTERACTOR = `import sys
+secret = int(open(sys.argv[1]).read())
+for guesses in range(1, 8):
+    line = sys.stdin.readline()
+    if not line:
+        print(f"the program stopped after {guesses - 1} guesses", file=sys.stderr)
+        sys.exit(1)
+    try:
+        guess = int(line)
+    except ValueError:
+        print(f"expected a number, got {line.strip()!r}", file=sys.stderr)
+        sys.exit(2)
+    if guess == secret:
+        print("correct", flush=True)
+        print(f"guessed {secret} in {guesses} guesses", file=sys.stderr)
+        sys.exit(0)
+    print("higher" if guess < secret else "lower", flush=True)
+print(f"none of 7 guesses was {secret}", file=sys.stderr)
+sys.exit(1)
+`;
+
+const BINARY_SEARCH = `lo, hi = 1, 100
+while True:
+    guess = (lo + hi) // 2
+    print(guess, flush=True)
+    reply = input()
+    if reply == "correct":
+        break
+    lo, hi = (guess + 1, hi) if reply == "higher" else (lo, guess - 1)
+`;
+
+// Counts up from 1: too slow for secrets above 7; stops when the interactor does.
+const LINEAR_SEARCH = `import sys
+guess = 1
+while True:
+    print(guess, flush=True)
+    reply = sys.stdin.readline().strip()
+    if reply in ("correct", ""):
+        break
+    guess += 1
+`;
+
+// The same game compiled: the interactor's compile step runs once, after the program's.
+const GUESS_INTERACTOR_C = `#include <stdio.h>
+int main(int argc, char **argv) {
+  long secret, guess;
+  FILE *in = argc > 1 ? fopen(argv[1], "r") : NULL;
+  if (!in || fscanf(in, "%ld", &secret) != 1) { fprintf(stderr, "FAIL no secret in the input\\n"); return 3; }
+  for (int guesses = 1; guesses <= 7; guesses++) {
+    if (scanf("%ld", &guess) != 1) { fprintf(stderr, "expected a number\\n"); return 2; }
+    if (guess == secret) { printf("correct\\n"); fflush(stdout); fprintf(stderr, "guessed %ld in %d guesses\\n", secret, guesses); return 0; }
+    printf(guess < secret ? "higher\\n" : "lower\\n");
+    fflush(stdout);
+  }
+  fprintf(stderr, "none of 7 guesses was %ld\\n", secret);
+  return 1;
+}
+`;
+
+const BINARY_SEARCH_C = `#include <stdio.h>
+#include <string.h>
+int main(void) {
+  int lo = 1, hi = 100;
+  char reply[16];
+  for (;;) {
+    int guess = (lo + hi) / 2;
+    printf("%d\\n", guess);
+    fflush(stdout);
+    if (scanf("%15s", reply) != 1) return 1;
+    if (strcmp(reply, "correct") == 0) return 0;
+    if (strcmp(reply, "higher") == 0) lo = guess + 1; else hi = guess - 1;
+  }
+}
+`;
+
+const secrets = (...ns: number[]) => ns.map((n) => ({ name: `secret-${n}`, stdin: `${n}\n` }));
 
 // Right for n up to 1000, wrong above: the large subtask fails.
 const TRIANGLE_PYTHON = 'n = int(input())\nprint(n * (n + 1) // 2 if n <= 1000 else 0)\n';
@@ -218,6 +299,92 @@ const cases: Record<string, Case> = {
     expect: (s) => {
       expect(s).toMatchObject({ phase: 'Failed', verdict: 'SystemError', attempts: 1, compile: { exitCode: 0 } });
       expect(s.message).toMatch(/^the checker did not compile \(a fault of the problem's checker, not of the program\): compilation failed with exit code 1; it printed: [\s\S]*error: expected/);
+    },
+  },
+  'interactive-accepted': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: BINARY_SEARCH },
+      tests: secrets(37, 1, 100),
+      interactor: { runtime, source: { inline: GUESS_INTERACTOR } },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'Accepted' });
+      expect(s.tests?.map((t) => t.message)).toEqual(['guessed 37 in 3 guesses', 'guessed 1 in 6 guesses', 'guessed 100 in 7 guesses']);
+    },
+  },
+  'interactive-wrong': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: LINEAR_SEARCH },
+      tests: secrets(5, 50),
+      interactor: { runtime, source: { inline: GUESS_INTERACTOR } },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'WrongAnswer' });
+      expect(s.tests?.map((t) => [t.verdict, t.message])).toEqual([
+        ['Accepted', 'guessed 5 in 5 guesses'],
+        ['WrongAnswer', 'none of 7 guesses was 50'],
+      ]);
+    },
+  },
+  'interactive-silent': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: 'import sys\nsys.stdin.readline()\n' },
+      tests: secrets(5),
+      limits: { wallTimeMillis: 2000, cpuTimeMillis: 1000 },
+      interactor: { runtime, source: { inline: GUESS_INTERACTOR } },
+    }),
+    expect: (s) => {
+      // The program and the interactor wait for each other: the program's wall time runs out,
+      // its CPU time does not, and the interactor (given longer) is not blamed.
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'TimeLimitExceeded' });
+      expect(s.tests?.[0]?.message).toMatch(/^wall time limit of 2000 ms exceeded/);
+      expect(s.tests?.[0]?.cpuTimeMillis).toBeLessThan(1000);
+    },
+  },
+  'interactive-slow-interactor': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: BINARY_SEARCH },
+      tests: secrets(37),
+      limits: { cpuTimeMillis: 500, wallTimeMillis: 10000 },
+      // The interactor burns 1.5 s of CPU before it reads: the program, waiting, is charged none of it.
+      interactor: {
+        runtime,
+        source: { inline: `import time\nend = time.process_time() + 1.5\nwhile time.process_time() < end:\n    pass\n${GUESS_INTERACTOR}` },
+        limits: { cpuTimeMillis: 5000 },
+      },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'Accepted' });
+      expect(s.tests?.[0]?.cpuTimeMillis).toBeLessThan(500);
+      expect(s.tests?.[0]?.wallTimeMillis).toBeGreaterThanOrEqual(1500);
+    },
+  },
+  'interactive-compiled-c': {
+    language: 'c',
+    spec: (runtime) => ({
+      source: { inline: BINARY_SEARCH_C },
+      tests: secrets(42, 77),
+      interactor: { runtime, source: { inline: GUESS_INTERACTOR_C } },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'Accepted', compile: { exitCode: 0 } });
+      expect(s.tests?.map((t) => t.message)).toEqual(['guessed 42 in 7 guesses', 'guessed 77 in 7 guesses']);
+    },
+  },
+  'interactive-broken-interactor': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: BINARY_SEARCH },
+      tests: secrets(37),
+      interactor: { runtime, source: { inline: 'import os, sys\nsys.stdin.readline()\nprint("giving up", file=sys.stderr, flush=True)\nos.abort()\n' } },
+    }),
+    expect: (s) => {
+      expect(s).toMatchObject({ phase: 'Failed', verdict: 'SystemError', attempts: 1 });
+      expect(s.message).toContain("the interactor was killed by signal 6 (SIGABRT) (a fault of the problem's interactor, not of the program); it printed: giving up");
     },
   },
 };

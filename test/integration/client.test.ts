@@ -66,12 +66,14 @@ test('a run that does not finish in time gives a timeout error that names it', a
   await expect(client.waitForResult(namespace, name, 1_000)).rejects.toThrow(name);
 });
 
-describe('checkers and scores through the API server', () => {
+describe('checkers, interactors and scores through the API server', () => {
   const checker = { runtime: 'python3', source: { inline: 'import sys\nsys.exit(0)\n' } };
 
   test.each<[string, Record<string, unknown>, RegExp]>([
     ['a checker with a compare mode', { ...spec, checker, compare: { mode: 'tokens' } }, /the checker judges the output; remove compare/],
     ['a checker without tests', { runtime: 'python3', source: spec.source, checker }, /a checker judges tests; add tests or remove the checker/],
+    ['a checker and an interactor', { ...spec, checker, interactor: checker }, /an interactor gives the verdict itself; remove the checker/],
+    ['an interactor without tests', { runtime: 'python3', source: spec.source, interactor: checker }, /an interactor judges tests/],
     [
       'subtasks with stopOnFirstFailure',
       { ...spec, stopOnFirstFailure: true, subtasks: [{ name: 's', points: 10, tests: ['1'] }] },
@@ -83,6 +85,10 @@ describe('checkers and scores through the API server', () => {
       body: { apiVersion: 'coderun.dev/v1alpha1', kind: 'CodeRun', metadata: { generateName: 'refused-' }, spec: body },
     });
     await expect(create).rejects.toThrow(message);
+  });
+
+  test('the client refuses an interactor with a compare mode before anything is created', async () => {
+    await expect(client.submit(namespace, { ...spec, interactor: checker, compare: { mode: 'tokens' } })).rejects.toThrow(/the interactor judges the run; remove compare/);
   });
 
   test('the client refuses a subtask naming an unknown test before anything is created', async () => {

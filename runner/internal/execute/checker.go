@@ -10,12 +10,14 @@ import (
 	"coderun.dev/runner/internal/workdir"
 )
 
-// checker is the problem setter's compiled checker. It runs with the same layers as the
-// program, as the same uid, so the program could change any file of it it can reach: nothing
-// of the checker is on disk while the program runs. Its directory is kept in a snapshot (in a
-// memfd of the runner, out of the program's reach) and recreated from it for each check,
-// after the program's tree is gone; the test's answer is written only then, too.
+// checker is the problem setter's compiled checker (or interactor: name says which). It runs
+// with the same layers as the program, as the same uid, so the program could change any file
+// of it it can reach: nothing of the checker is on disk while the program runs. Its directory
+// is kept in a snapshot (in a memfd of the runner, out of the program's reach) and recreated
+// from it for each check, after the program's tree is gone; the test's answer is written only
+// then, too. (The interactor runs beside the program: see interactor.go.)
 type checker struct {
+	name string // "checker" or "interactor"
 	dir  string // the checker's work directory; exists only while it runs
 	snap *workdir.Snapshot
 	argv []string
@@ -26,36 +28,37 @@ type checker struct {
 // Names of the files a check gets, in testlib's order: input, output, answer.
 var checkFiles = []string{"input", "output", "answer"}
 
-// compileChecker writes and compiles the checker in a directory of its own, outside the
-// program's work directory. Nil without error: the checker did not compile (its result is
-// written; the operator reports it as the problem setter's fault) and no test is run.
-func compileChecker(sb *sandbox.Session, c *protocol.Checker, out *protocol.ResultWriter) (*checker, error) {
-	dir, err := os.MkdirTemp("", "coderun-checker-")
+// compileChecker writes and compiles the checker (name: or the interactor) in a directory
+// of its own, outside the program's work directory; written gets its compile step's result.
+// Nil without error: it did not compile (its result is written; the operator reports it as
+// the problem setter's fault) and no test is run.
+func compileChecker(sb *sandbox.Session, name string, c *protocol.Checker, written func(protocol.CompileResult)) (*checker, error) {
+	dir, err := os.MkdirTemp("", "coderun-"+name+"-")
 	if err != nil {
-		return nil, fmt.Errorf("cannot create the checker's directory: %v", err)
+		return nil, fmt.Errorf("cannot create the %s's directory: %v", name, err)
 	}
-	chk := &checker{dir: dir, argv: c.RunCommand, env: ProgramEnv(dir, c.Env), lim: c.Limits}
-	if err := chk.build(sb, c, out); err != nil || chk.snap == nil {
+	chk := &checker{name: name, dir: dir, argv: c.RunCommand, env: ProgramEnv(dir, c.Env), lim: c.Limits}
+	if err := chk.build(sb, c, written); err != nil || chk.snap == nil {
 		_ = workdir.ForceRemove(dir)
 		return nil, err
 	}
 	return chk, nil
 }
 
-func (chk *checker) build(sb *sandbox.Session, c *protocol.Checker, out *protocol.ResultWriter) error {
+func (chk *checker) build(sb *sandbox.Session, c *protocol.Checker, written func(protocol.CompileResult)) error {
 	if err := workdir.WriteFiles(chk.dir, c.Files); err != nil {
-		return fmt.Errorf("checker: %v", err)
+		return fmt.Errorf("%s: %v", chk.name, err)
 	}
 	if c.CompileCommand != nil {
 		left := sb.Remember(chk.dir, false)
 		o, err := sb.Run(sandbox.Spec{Argv: c.CompileCommand, Dir: chk.dir, Env: chk.env, Limits: c.CompileLimits, MergeOutput: true})
 		if err != nil {
-			return fmt.Errorf("the checker's compile command %q could not be started: %v", c.CompileCommand[0], err)
+			return fmt.Errorf("the %s's compile command %q could not be started: %v", chk.name, c.CompileCommand[0], err)
 		}
 		res := compileResult(o)
-		out.CheckerCompile(res)
+		written(res)
 		if err := left.Sweep(); err != nil {
-			return fmt.Errorf("after the checker's compile step: %v", err)
+			return fmt.Errorf("after the %s's compile step: %v", chk.name, err)
 		}
 		if !res.Succeeded() {
 			return nil
@@ -63,41 +66,59 @@ func (chk *checker) build(sb *sandbox.Session, c *protocol.Checker, out *protoco
 	}
 	snap, err := workdir.Take(chk.dir)
 	if err != nil {
-		return fmt.Errorf("checker: %v", err)
+		return fmt.Errorf("%s: %v", chk.name, err)
 	}
 	chk.snap = snap
 	if err := workdir.ForceRemove(chk.dir); err != nil {
-		return fmt.Errorf("cannot put the checker away before the tests: %v", err)
+		return fmt.Errorf("cannot put the %s away before the tests: %v", chk.name, err)
 	}
 	return nil
 }
 
-// check runs the checker on one test: its input, the program's output and the answer.
-func (chk *checker) check(sb *sandbox.Session, t protocol.Test, output []byte) (protocol.Run, error) {
+// unpack recreates the checker's directory from its snapshot and a fresh directory with
+// the files of a test (named as files, with contents), and returns the argv with their
+// paths appended; cleanup removes both directories.
+func (chk *checker) unpack(names []string, contents [][]byte) (argv []string, cleanup func(), err error) {
 	// Whatever stands at the checker's path now was put there by the program: it goes.
 	if err := workdir.ForceRemove(chk.dir); err != nil && !os.IsNotExist(err) {
-		return protocol.Run{}, err
+		return nil, nil, err
 	}
 	if err := os.Mkdir(chk.dir, 0o700); err != nil {
-		return protocol.Run{}, fmt.Errorf("cannot recreate the checker's directory: %v", err)
+		return nil, nil, fmt.Errorf("cannot recreate the %s's directory: %v", chk.name, err)
 	}
-	defer func() { _ = workdir.ForceRemove(chk.dir) }()
+	removeDir := func() { _ = workdir.ForceRemove(chk.dir) }
 	if err := chk.snap.Restore(); err != nil {
-		return protocol.Run{}, fmt.Errorf("cannot restore the checker: %v", err)
+		removeDir()
+		return nil, nil, fmt.Errorf("cannot restore the %s: %v", chk.name, err)
 	}
-	data, err := os.MkdirTemp("", "coderun-check-")
+	data, err := os.MkdirTemp("", "coderun-"+chk.name+"-files-")
 	if err != nil {
-		return protocol.Run{}, fmt.Errorf("cannot create the check's directory: %v", err)
+		removeDir()
+		return nil, nil, fmt.Errorf("cannot create the %s's test directory: %v", chk.name, err)
 	}
-	defer func() { _ = workdir.ForceRemove(data) }()
-	argv := append([]string{}, chk.argv...)
-	for i, content := range [][]byte{[]byte(t.Stdin), output, []byte(t.Answer)} {
-		p := filepath.Join(data, checkFiles[i])
+	cleanup = func() {
+		removeDir()
+		_ = workdir.ForceRemove(data)
+	}
+	argv = append([]string{}, chk.argv...)
+	for i, content := range contents {
+		p := filepath.Join(data, names[i])
 		if err := os.WriteFile(p, content, 0o644); err != nil {
-			return protocol.Run{}, fmt.Errorf("cannot write the check's %s file: %v", checkFiles[i], err)
+			cleanup()
+			return nil, nil, fmt.Errorf("cannot write the %s's %s file: %v", chk.name, names[i], err)
 		}
 		argv = append(argv, p)
 	}
+	return argv, cleanup, nil
+}
+
+// check runs the checker on one test: its input, the program's output and the answer.
+func (chk *checker) check(sb *sandbox.Session, t protocol.Test, output []byte) (protocol.Run, error) {
+	argv, cleanup, err := chk.unpack(checkFiles, [][]byte{[]byte(t.Stdin), output, []byte(t.Answer)})
+	if err != nil {
+		return protocol.Run{}, err
+	}
+	defer cleanup()
 	left := sb.Remember(chk.dir, false)
 	o, err := sb.Run(sandbox.Spec{Argv: argv, Dir: chk.dir, Env: chk.env, Limits: chk.lim})
 	if err != nil {

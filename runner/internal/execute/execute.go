@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"coderun.dev/runner/internal/interact"
 	"coderun.dev/runner/internal/protocol"
 	"coderun.dev/runner/internal/sandbox"
 	"coderun.dev/runner/internal/workdir"
@@ -47,13 +48,20 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 	if len(job.Tests) == 0 {
 		return nil
 	}
-	var chk *checker
+	var chk, inter *checker
 	if job.Checker != nil {
 		var err error
-		if chk, err = compileChecker(sb, job.Checker, out); err != nil || chk == nil {
+		if chk, err = compileChecker(sb, "checker", job.Checker, out.CheckerCompile); err != nil || chk == nil {
 			return err
 		}
 		defer chk.close()
+	}
+	if job.Interactor != nil {
+		var err error
+		if inter, err = compileChecker(sb, "interactor", job.Interactor, out.InteractorCompile); err != nil || inter == nil {
+			return err
+		}
+		defer inter.close()
 	}
 	// Every test finds the work directory exactly as the compile step left it (or as the
 	// job's files made it): names, contents, modes, times, extended attributes. The
@@ -67,13 +75,23 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 	defer snap.Close()
 	left = sb.Remember(dir, false)
 	for _, t := range job.Tests {
-		o, err := sb.Run(sandbox.Spec{
-			Argv: job.RunCommand, Dir: dir, Env: env, Stdin: []byte(t.Stdin), Limits: job.Limits,
-		})
-		if err != nil {
-			return fmt.Errorf("run command %q could not be started for test %q: %v", job.RunCommand[0], t.Name, err)
+		var res protocol.TestResult
+		var output []byte
+		if inter != nil {
+			run, judged, err := interactTest(inter, t, interact.Side{Argv: job.RunCommand, Dir: dir, Env: env, Limits: job.Limits})
+			if err != nil {
+				return fmt.Errorf("test %q: %v", t.Name, err)
+			}
+			res = protocol.TestResult{Name: t.Name, Run: run, Interactor: &judged}
+		} else {
+			o, err := sb.Run(sandbox.Spec{
+				Argv: job.RunCommand, Dir: dir, Env: env, Stdin: []byte(t.Stdin), Limits: job.Limits,
+			})
+			if err != nil {
+				return fmt.Errorf("run command %q could not be started for test %q: %v", job.RunCommand[0], t.Name, err)
+			}
+			res, output = protocol.TestResult{Name: t.Name, Run: runResult(o)}, o.Stdout
 		}
-		res := protocol.TestResult{Name: t.Name, Run: runResult(o)}
 		if err := left.Sweep(); err != nil {
 			return fmt.Errorf("after test %q: %v", t.Name, err)
 		}
@@ -82,7 +100,7 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 		}
 		// The checker runs once nothing of the program is left: no process, no file.
 		if chk != nil && res.Finished() {
-			run, err := chk.check(sb, t, o.Stdout)
+			run, err := chk.check(sb, t, output)
 			if err != nil {
 				return fmt.Errorf("checking test %q: %v", t.Name, err)
 			}

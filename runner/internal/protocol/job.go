@@ -67,11 +67,15 @@ type Job struct {
 	CompileLimits  Limits
 	Env            []EnvVar // added to the runner's fixed environment, in order
 	Checker        *Checker // nil when the operator compares the output itself
+	// Interactor, for an interactive problem: it runs beside the program on each test, its
+	// stdout is the program's stdin and the program's stdout its stdin. Never with Checker.
+	Interactor *Checker
 }
 
-// Checker is the problem setter's program that judges each test's output (testlib's
-// convention): compiled once in a directory of its own, run after each test that ended
-// cleanly with the input, the output and the answer as files.
+// Checker is a problem setter's program, compiled once in a directory of its own: the
+// checker, which judges each test's output (testlib's convention) after each test that ended
+// cleanly with the input, the output and the answer as files; or the interactor, which talks
+// to the program during each test with the input and the answer as files.
 type Checker struct {
 	Files          []File
 	CompileCommand []string // nil when the checker has no compile step
@@ -125,6 +129,7 @@ type wireJob struct {
 	CompileLimits *wireLimits  `json:"compileLimits"`
 	Env           []wireEnv    `json:"env"`
 	Checker       *wireChecker `json:"checker"`
+	Interactor    *wireChecker `json:"interactor"`
 }
 
 // ReadJob reads a whole job document, gunzipping it first when it starts with the gzip magic
@@ -236,8 +241,8 @@ func (w wireJob) validate() (Job, error) {
 			return Job{}, fmt.Errorf("tests[%d].name %q is also the name of tests[%d]: test names must be unique", i, *t.Name, j)
 		}
 		names[*t.Name] = i
-		if t.Answer != nil && w.Checker == nil {
-			return Job{}, fmt.Errorf("tests[%d].answer is only for a checker: add checker or remove the answer", i)
+		if t.Answer != nil && w.Checker == nil && w.Interactor == nil {
+			return Job{}, fmt.Errorf("tests[%d].answer is only for a checker or an interactor: add one or remove the answer", i)
 		}
 		test := Test{Name: *t.Name, Stdin: t.Stdin}
 		if t.Answer != nil {
@@ -260,47 +265,56 @@ func (w wireJob) validate() (Job, error) {
 	if job.Env, err = validateEnv(w.Env); err != nil {
 		return Job{}, err
 	}
+	if w.Checker != nil && w.Interactor != nil {
+		return Job{}, errors.New("checker and interactor are both given: an interactive problem's interactor gives the verdict itself; remove one")
+	}
 	if w.Checker != nil {
-		if job.Checker, err = w.Checker.validate(); err != nil {
+		if job.Checker, err = w.Checker.validate("checker"); err != nil {
+			return Job{}, err
+		}
+	}
+	if w.Interactor != nil {
+		if job.Interactor, err = w.Interactor.validate("interactor"); err != nil {
 			return Job{}, err
 		}
 	}
 	return job, nil
 }
 
-func (w wireChecker) validate() (*Checker, error) {
+// validate checks the checker or interactor (name says which).
+func (w wireChecker) validate(name string) (*Checker, error) {
 	var c Checker
 	var err error
-	if c.Files, err = validateFiles("checker.", w.Files); err != nil {
+	if c.Files, err = validateFiles(name+".", w.Files); err != nil {
 		return nil, err
 	}
 	if w.Compile != nil {
-		if err := validateCommand("checker.compile.command", w.Compile.Command); err != nil {
+		if err := validateCommand(name+".compile.command", w.Compile.Command); err != nil {
 			return nil, err
 		}
 		c.CompileCommand = w.Compile.Command
 	}
 	if w.Run == nil {
-		return nil, errors.New(`checker.run is missing: give the checker's command, e.g. "run": {"command": ["./checker"]}`)
+		return nil, fmt.Errorf(`%s.run is missing: give the %s's command, e.g. "run": {"command": ["./%s"]}`, name, name, name)
 	}
-	if err := validateCommand("checker.run.command", w.Run.Command); err != nil {
+	if err := validateCommand(name+".run.command", w.Run.Command); err != nil {
 		return nil, err
 	}
 	c.RunCommand = w.Run.Command
 	if w.Limits == nil {
-		return nil, errors.New("checker.limits is missing: give cpuTimeMillis, wallTimeMillis, memoryMiB, outputBytes, processes and fileSizeBytes")
+		return nil, fmt.Errorf("%s.limits is missing: give cpuTimeMillis, wallTimeMillis, memoryMiB, outputBytes, processes and fileSizeBytes", name)
 	}
-	if c.Limits, err = w.Limits.validate("checker.limits"); err != nil {
+	if c.Limits, err = w.Limits.validate(name + ".limits"); err != nil {
 		return nil, err
 	}
 	c.CompileLimits = DefaultCompileLimits
 	if w.CompileLimits != nil {
-		if c.CompileLimits, err = w.CompileLimits.validate("checker.compileLimits"); err != nil {
+		if c.CompileLimits, err = w.CompileLimits.validate(name + ".compileLimits"); err != nil {
 			return nil, err
 		}
 	}
 	if c.Env, err = validateEnv(w.Env); err != nil {
-		return nil, fmt.Errorf("checker.%v", err)
+		return nil, fmt.Errorf("%s.%v", name, err)
 	}
 	return &c, nil
 }

@@ -62,6 +62,8 @@ type TestResult struct {
 	Name string `json:"name"`
 	Run
 	Checker *Run `json:"-"`
+	// Interactor is the interactor's run beside the program (written as "interactor").
+	Interactor *Run `json:"-"`
 }
 
 // ResultWriter streams the result document that `runner run` prints (see PROTOCOL.md): the
@@ -90,12 +92,17 @@ func (r *ResultWriter) Compile(c CompileResult) {
 }
 
 // CheckerCompile writes the checker's compile step. It must come before any test.
-func (r *ResultWriter) CheckerCompile(c CompileResult) {
+func (r *ResultWriter) CheckerCompile(c CompileResult) { r.judgeCompile("checkerCompile", c) }
+
+// InteractorCompile writes the interactor's compile step. It must come before any test.
+func (r *ResultWriter) InteractorCompile(c CompileResult) { r.judgeCompile("interactorCompile", c) }
+
+func (r *ResultWriter) judgeCompile(key string, c CompileResult) {
 	if r.listed {
-		panic("protocol: the checker's compile result must be written before any test")
+		panic("protocol: the " + key + " result must be written before any test")
 	}
 	r.open()
-	r.w.WriteString(`,"checkerCompile":`)
+	r.w.WriteString(`,"` + key + `":`)
 	r.object(c, output{"output", c.Output})
 }
 
@@ -110,6 +117,10 @@ func (r *ResultWriter) Test(t TestResult) {
 	if t.Checker != nil {
 		r.w.WriteString(`,"checker":`)
 		r.object(*t.Checker, output{"stdout", t.Checker.Stdout}, output{"stderr", t.Checker.Stderr})
+	}
+	if t.Interactor != nil {
+		r.w.WriteString(`,"interactor":`)
+		r.object(*t.Interactor, output{"stdout", t.Interactor.Stdout}, output{"stderr", t.Interactor.Stderr})
 	}
 	r.w.WriteByte('}')
 }

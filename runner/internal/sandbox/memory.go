@@ -133,6 +133,14 @@ func (s *Session) memory() memorySource {
 		_, strangers, _ := tasksOfUser(uid)
 		cg, why := findMemCgroup()
 		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0, cpu: findCPUCgroup()}
+		if s.beside {
+			// The cgroups and the uid's files also hold the other side's tree, which they
+			// cannot tell apart from this one: only the processes are measured.
+			if cg != nil {
+				cg.own = false
+			}
+			s.mem.uidIsOurs, s.mem.cpu = false, nil
+		}
 		s.mem.describe(why)
 	})
 	return s.mem

@@ -11,13 +11,22 @@ type pipes struct {
 	merged                                                   bool
 }
 
-func newPipes(merge bool) (*pipes, error) {
-	p := &pipes{merged: merge}
+// newPipes makes the pipes; a given stdin or stdout (an interactive test's) is used as the
+// program's end instead of a pipe, and the runner then has no end of its own for it.
+func newPipes(merge bool, stdin, stdout *os.File) (*pipes, error) {
+	p := &pipes{merged: merge, stdinR: stdin, outW: stdout}
 	var err error
-	if p.stdinR, p.stdinW, err = os.Pipe(); err != nil {
-		return nil, fmt.Errorf("create stdin pipe: %v", err)
+	if stdin == nil {
+		if p.stdinR, p.stdinW, err = os.Pipe(); err != nil {
+			return nil, fmt.Errorf("create stdin pipe: %v", err)
+		}
 	}
-	if p.outR, p.outW, err = os.Pipe(); err != nil {
+	if stdout != nil {
+		if merge {
+			p.closeAll()
+			return nil, fmt.Errorf("a given stdout cannot take the merged output")
+		}
+	} else if p.outR, p.outW, err = os.Pipe(); err != nil {
 		p.closeAll()
 		return nil, fmt.Errorf("create stdout pipe: %v", err)
 	}

@@ -8,6 +8,7 @@ package sandbox
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -26,6 +27,10 @@ type Spec struct {
 	Limits protocol.Limits
 	// MergeOutput sends stderr into the stdout capture (the compile step's single output).
 	MergeOutput bool
+	// StdinFile and StdoutFile, when set, are the program's stdin and stdout instead of Stdin
+	// and a capture: an interactive test's pipes to the other side. Run closes them once the
+	// shim has its copies, so that the other side sees EOF when the program's tree is gone.
+	StdinFile, StdoutFile *os.File
 }
 
 // Outcome is what one run of a program did.
@@ -51,6 +56,9 @@ type Session struct {
 	countErr   error
 	memOnce    sync.Once
 	mem        memorySource // through memory()
+	// beside: another runner runs another tree in this container at the same time (the
+	// other side of an interactive test).
+	beside bool
 }
 
 // Prepare makes the calling process a child subreaper, so that every orphaned descendant of a
@@ -58,6 +66,19 @@ type Session struct {
 // it non-dumpable, out of the program's reach. It counts the uid's tasks for RLIMIT_NPROC in
 // the background, while the caller reads its job.
 func Prepare() (*Session, error) {
+	return prepare(false)
+}
+
+// PrepareBeside is Prepare for a runner that runs one side of an interactive test while
+// another runner runs the other side in the same container: its tree is still every
+// descendant of this process (which the guard, the limits and the kill keep to), but the
+// container's cgroups and the uid's files hold both trees, so CPU time and memory come from
+// this tree's processes only, and /tmp, /dev/shm and SysV IPC are not measured or swept.
+func PrepareBeside() (*Session, error) {
+	return prepare(true)
+}
+
+func prepare(beside bool) (*Session, error) {
 	if err := checkProc(); err != nil {
 		return nil, err
 	}
@@ -69,7 +90,7 @@ func Prepare() (*Session, error) {
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return nil, fmt.Errorf("make the runner non-dumpable: %v", err)
 	}
-	s := &Session{counted: make(chan struct{})}
+	s := &Session{counted: make(chan struct{}), beside: beside}
 	go func() {
 		defer close(s.counted)
 		s.otherTasks, _, s.countErr = tasksOfUser(unix.Getuid())
@@ -85,7 +106,7 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 	if s.countErr != nil {
 		return Outcome{}, s.countErr
 	}
-	p, err := newPipes(spec.MergeOutput)
+	p, err := newPipes(spec.MergeOutput, spec.StdinFile, spec.StdoutFile)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -62,11 +62,13 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore, shimCPU tim
 	overflow := make(chan struct{}, 2)
 	signalOverflow := func() { overflow <- struct{}{} }
 	var streams sync.WaitGroup
-	streams.Add(1)
-	go func() {
-		defer streams.Done()
-		w.stdout = readCapped(p.outR, spec.Limits.OutputBytes, signalOverflow)
-	}()
+	if p.outR != nil {
+		streams.Add(1)
+		go func() {
+			defer streams.Done()
+			w.stdout = readCapped(p.outR, spec.Limits.OutputBytes, signalOverflow)
+		}()
+	}
 	if !p.merged {
 		streams.Add(1)
 		go func() {
@@ -74,13 +76,15 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore, shimCPU tim
 			w.stderr = readCapped(p.errR, spec.Limits.OutputBytes, signalOverflow)
 		}()
 	}
-	streams.Add(1)
-	go func() {
-		defer streams.Done()
-		// A program that exits without reading its input makes this fail with EPIPE: fine.
-		_, _ = p.stdinW.Write(spec.Stdin)
-		_ = p.stdinW.Close()
-	}()
+	if p.stdinW != nil {
+		streams.Add(1)
+		go func() {
+			defer streams.Done()
+			// A program that exits without reading its input makes this fail with EPIPE: fine.
+			_, _ = p.stdinW.Write(spec.Stdin)
+			_ = p.stdinW.Close()
+		}()
+	}
 
 	cpuLimit := time.Duration(spec.Limits.CPUTimeMillis) * time.Millisecond
 	memLimitKiB := spec.Limits.MemoryMiB << 10
@@ -158,7 +162,9 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore, shimCPU tim
 	// tree still hold them, the result must not wait for it.
 	deadline := time.Now().Add(streamGrace)
 	for _, f := range []*os.File{p.outR, p.errR, p.stdinW} {
-		_ = f.SetDeadline(deadline)
+		if f != nil {
+			_ = f.SetDeadline(deadline)
+		}
 	}
 	streams.Wait()
 	return w

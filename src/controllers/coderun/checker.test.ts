@@ -1,6 +1,6 @@
 import type { CodeRunSpec, TestVerdict } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
-import { resolveChecker, type ResolvedChecker } from './checker.js';
+import { resolveJudge, type ResolvedJudge } from './checker.js';
 import { checkerVerdict } from './checker-verdict.js';
 import { buildJobDocument } from './job-document.js';
 import { listReferences, resolveInputs } from './inputs.js';
@@ -52,16 +52,16 @@ const spec: CodeRunSpec = {
   checker: { runtime: 'checker', source: { inline: 'import sys' }, files: [{ path: 'lib.py', content: 'x' }], limits: { cpuTimeMillis: 500 } },
 };
 
-describe('resolveChecker', () => {
+describe('resolveJudge', () => {
   test('a checker with a Runtime of the same image, its limits over the Runtime defaults', () => {
-    expect(resolveChecker(spec, PYTHON3, { spec: runtimes.checker })).toEqual({
+    expect(resolveJudge('checker', spec, PYTHON3, { spec: runtimes.checker })).toEqual({
       runtime: runtimes.checker,
       limits: { run: { ...PYTHON3.limits.default, cpuTimeMillis: 500 }, compile: undefined },
     });
   });
 
   test('a spec without a checker has none', () => {
-    expect(resolveChecker({ ...spec, checker: undefined }, PYTHON3, undefined)).toBeUndefined();
+    expect(resolveJudge('checker', { ...spec, checker: undefined }, PYTHON3, undefined)).toBeUndefined();
   });
 
   test.each<[string, CodeRunSpec, unknown, string, string]>([
@@ -78,20 +78,20 @@ describe('resolveChecker', () => {
     ],
     ['a file at its source path', { ...spec, checker: { ...spec.checker!, files: [{ path: 'check.py', content: '' }] } }, { spec: runtimes.checker }, 'InvalidSpec', 'spec.checker.files[0].path: "check.py"'],
   ])('refuses %s', (_name, s, runtime, reason, message) => {
-    const resolved = resolveChecker(s, PYTHON3, runtime);
+    const resolved = resolveJudge('checker', s, PYTHON3, runtime);
     expect(resolved).toMatchObject({ valid: false, reason });
     expect(resolved && 'message' in resolved ? resolved.message : '').toContain(message);
   });
 });
 
 describe('the job with a checker', () => {
-  const checker = resolveChecker(spec, PYTHON3, { spec: { ...runtimes.checker, compile: CPP.compile } }) as ResolvedChecker;
+  const checker = resolveJudge('checker', spec, PYTHON3, { spec: { ...runtimes.checker, compile: CPP.compile } }) as ResolvedJudge;
   const doc = buildJobDocument(spec, PYTHON3, { ...resolveLimits(undefined, PYTHON3), checker: checker.limits }, {
     source: 'print(1)',
     files: [],
     tests: [{ name: '1', stdin: '1\n', expectedStdout: '1 2\n' }, { name: '2', stdin: '', expectedStdout: undefined }],
     checker: { source: 'import sys', files: [{ path: 'lib.py', content: 'x' }] },
-  }, checker);
+  }, { checker });
 
   test('gives each test its answer and the checker its source, files, commands and limits', () => {
     expect(doc.tests).toEqual([{ name: '1', stdin: '1\n', answer: '1 2\n' }, { name: '2', stdin: '', answer: '' }]);

@@ -22,13 +22,21 @@ export interface ResolvedTest {
   expectedStdout: string | undefined;
 }
 
+/** A checker's or interactor's source and files. */
+export interface JudgeInputs {
+  source: string;
+  files: { path: string; content: string }[];
+}
+
 /** Every input of a run as text, references replaced by what they point at. */
 export interface ResolvedInputs {
   source: string;
   files: { path: string; content: string }[];
   tests: ResolvedTest[];
   /** spec.checker's source and files. */
-  checker?: { source: string; files: { path: string; content: string }[] } | undefined;
+  checker?: JudgeInputs | undefined;
+  /** spec.interactor's source and files. */
+  interactor?: JudgeInputs | undefined;
 }
 
 /**
@@ -56,6 +64,7 @@ const fromDataRef = (field: string, ref: DataRef | undefined) => (ref ? fromKeyR
 export function listReferences(spec: CodeRunSpec): DataReference[] {
   const refs = [fromKeyRefs('spec.source', spec.source, false)];
   if (spec.checker) refs.push(fromKeyRefs('spec.checker.source', spec.checker.source, false));
+  if (spec.interactor) refs.push(fromKeyRefs('spec.interactor.source', spec.interactor.source, false));
   for (const [i, t] of (spec.tests ?? []).entries()) {
     refs.push(fromDataRef(`spec.tests[${i}].stdinFrom`, t.stdinFrom), fromDataRef(`spec.tests[${i}].expectedStdoutFrom`, t.expectedStdoutFrom));
   }
@@ -131,11 +140,16 @@ export function resolveInputs(spec: CodeRunSpec, objects: ReferencedObjects): In
       }))
     : [{ name: SINGLE_RUN_TEST_NAME, stdin: spec.stdin ?? '', expectedStdout: undefined }];
   const files = (spec.files ?? []).map((f) => ({ path: f.path, content: f.content }));
-  const checker = spec.checker && {
-    source: spec.checker.source.inline ?? refText(texts, 'spec.checker.source') ?? '',
-    files: (spec.checker.files ?? []).map((f) => ({ path: f.path, content: f.content })),
+  const judge = (field: 'checker' | 'interactor'): JudgeInputs | undefined => {
+    const program = spec[field];
+    return (
+      program && {
+        source: program.source.inline ?? refText(texts, `spec.${field}.source`) ?? '',
+        files: (program.files ?? []).map((f) => ({ path: f.path, content: f.content })),
+      }
+    );
   };
-  return { kind: 'ok', inputs: { source, files, tests, checker } };
+  return { kind: 'ok', inputs: { source, files, tests, checker: judge('checker'), interactor: judge('interactor') } };
 }
 
 function refText(texts: Map<string, string>, field: string): string | undefined {

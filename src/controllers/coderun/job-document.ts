@@ -3,7 +3,7 @@ import type { CodeRunSpec } from '../../crds/coderun.js';
 import type { RuntimeSpec } from '../../crds/runtime.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { FullLimits } from '../../crds/limits.js';
-import type { ResolvedChecker } from './checker.js';
+import type { ResolvedJudge } from './checker.js';
 import type { ResolvedLimits } from '../../sandbox/limits.js';
 import { JobDocumentSchema, type JobDocument, type JobProgram } from '../../sandbox/runner-protocol.js';
 
@@ -30,17 +30,23 @@ export function buildJobProgram(
   return job;
 }
 
-/** The runner's job: the program, the tests, and the checker with each test's answer when there is one. */
+/**
+ * The runner's job: the program, the tests, and the checker or the interactor when there is
+ * one, with each test's answer (its expected output) for it.
+ */
 export function buildJobDocument(
   spec: CodeRunSpec,
   runtime: RuntimeSpec,
   limits: ResolvedLimits,
   inputs: ResolvedInputs,
-  checker?: ResolvedChecker,
+  judges: { checker?: ResolvedJudge | undefined; interactor?: ResolvedJudge | undefined } = {},
 ): JobDocument {
-  const tests = inputs.tests.map((t) => (checker ? { name: t.name, stdin: t.stdin, answer: t.expectedStdout ?? '' } : { name: t.name, stdin: t.stdin }));
+  const { checker, interactor } = judges;
+  const judged = checker !== undefined || interactor !== undefined;
+  const tests = inputs.tests.map((t) => (judged ? { name: t.name, stdin: t.stdin, answer: t.expectedStdout ?? '' } : { name: t.name, stdin: t.stdin }));
   const doc: JobDocument = { ...buildJobProgram(runtime, limits, inputs, spec.args), tests };
   if (checker && inputs.checker) doc.checker = buildJobProgram(checker.runtime, checker.limits, inputs.checker);
+  if (interactor && inputs.interactor) doc.interactor = buildJobProgram(interactor.runtime, interactor.limits, inputs.interactor);
   return doc;
 }
 

@@ -9,10 +9,12 @@ import type { ResolvedLimits } from '../../sandbox/limits.js';
 import { scoringPlan, type ScoringPlan } from './scoring.js';
 import type { JudgeInput } from './verdict.js';
 
+type JudgeLimits = { run: FullLimits; compile?: FullLimits };
+
 export interface JudgingRecord {
   tests: Array<{ name: string; expectedStdout?: string }>;
   compare?: Compare;
-  limits: { run: FullLimits; compile?: FullLimits; checker?: { run: FullLimits; compile?: FullLimits } };
+  limits: { run: FullLimits; compile?: FullLimits; checker?: JudgeLimits; interactor?: JudgeLimits };
   stopOnFirstFailure: boolean;
   scoring: ScoringPlan;
 }
@@ -26,6 +28,7 @@ export function buildJudgingRecord(spec: CodeRunSpec, limits: ResolvedLimits, in
   };
   if (spec.compare) record.compare = spec.compare;
   if (limits.checker) record.limits.checker = limits.checker.compile ? { ...limits.checker } : { run: limits.checker.run };
+  if (limits.interactor) record.limits.interactor = limits.interactor.compile ? { ...limits.interactor } : { run: limits.interactor.run };
   return record;
 }
 
@@ -35,7 +38,12 @@ export function judgeInputOf(record: JudgingRecord, outcome: JudgeInput['outcome
     outcome,
     tests: record.tests.map((t) => ({ name: t.name, expectedStdout: t.expectedStdout === undefined ? undefined : Buffer.from(t.expectedStdout, 'utf8') })),
     compare: record.compare,
-    limits: { run: record.limits.run, compile: record.limits.compile, checker: record.limits.checker && { run: record.limits.checker.run, compile: record.limits.checker.compile } },
+    limits: {
+      run: record.limits.run,
+      compile: record.limits.compile,
+      checker: record.limits.checker && { run: record.limits.checker.run, compile: record.limits.checker.compile },
+      interactor: record.limits.interactor && { run: record.limits.interactor.run, compile: record.limits.interactor.compile },
+    },
     stopOnFirstFailure: record.stopOnFirstFailure,
     scoring: record.scoring,
   };

@@ -2,6 +2,7 @@ import type { Compare, TestVerdict, Verdict } from '../../crds/coderun.js';
 import type { FullLimits } from '../../crds/limits.js';
 import { checkerCompileMessage, checkerVerdict } from './checker-verdict.js';
 import { compareOutput } from './compare.js';
+import { interactiveVerdict } from './interactor-verdict.js';
 import type { ResolvedLimits } from '../../sandbox/limits.js';
 import type { CompileResult, LimitKind, ResultDocument, TestResult } from '../../sandbox/runner-protocol.js';
 import { signalText } from './signals.js';
@@ -134,9 +135,12 @@ function* judgeTests(input: JudgeInput, result: ResultDocument, meter: Meter): S
       judged.set(index, { name: expected.name, verdict: 'Skipped', message: skipped, result: undefined });
       continue;
     }
-    const checker = input.limits.checker;
-    const ran = yield* judgeTest(test, checker ? undefined : expected.expectedStdout, input.compare, input.limits.run, meter);
-    const judgement = checker && ran.verdict === 'Accepted' ? checkerVerdict(test.checker, checker.run) : ran;
+    const { checker, interactor } = input.limits;
+    const ownJudge = checker !== undefined || interactor !== undefined;
+    const ran = yield* judgeTest(test, ownJudge ? undefined : expected.expectedStdout, input.compare, input.limits.run, meter);
+    let judgement = ran;
+    if (checker && ran.verdict === 'Accepted') judgement = checkerVerdict(test.checker, checker.run);
+    if (interactor) judgement = interactiveVerdict(test, ran, test.interactor, interactor.run);
     judged.set(index, { name: expected.name, ...judgement, result: test });
     failed ||= judgement.verdict !== 'Accepted';
   }
@@ -161,6 +165,10 @@ function* judge(input: JudgeInput, meter: Meter): Steps<Judgement> {
   if (result.checkerCompile) {
     const failure = compileFailure(result.checkerCompile, input.limits.checker?.compile);
     if (failure) return { verdict: 'SystemError', message: checkerCompileMessage(failure, result.checkerCompile), compile, tests: [] };
+  }
+  if (result.interactorCompile) {
+    const failure = compileFailure(result.interactorCompile, input.limits.interactor?.compile);
+    if (failure) return { verdict: 'SystemError', message: checkerCompileMessage(failure, result.interactorCompile, 'interactor'), compile, tests: [] };
   }
   const tests = yield* judgeTests(input, result, meter);
   if (typeof tests === 'string') return { verdict: 'SystemError', message: tests, compile, tests: [] };
