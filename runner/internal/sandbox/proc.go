@@ -15,6 +15,7 @@ import (
 type procStat struct {
 	cpuTicks uint64 // utime+stime of the process plus cutime+cstime of its reaped children
 	threads  int64
+	state    byte // R, S, D, Z, ...
 }
 
 // parseProcStat parses the content of /proc/PID/stat. The command name is in parentheses and
@@ -41,6 +42,7 @@ func parseProcStat(line []byte) (procStat, error) {
 	}
 	s.cpuTicks = vals[14] + vals[15] + vals[16] + vals[17]
 	s.threads = int64(vals[20])
+	s.state = fields[0][0]
 	return s, nil
 }
 
