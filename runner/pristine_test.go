@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -108,8 +109,34 @@ func leaveTraces(t *testing.T, workdir string) (int, []string) {
 		for _, p := range outside {
 			os.Remove(p)
 		}
+		awaitReaped(t)
 	})
 	return pid, outside
+}
+
+// awaitReaped waits until the init process has reaped the killed processes of the sandbox uid:
+// until then their zombies count against the RLIMIT_NPROC of the tests that follow.
+func awaitReaped(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		entries, _ := os.ReadDir("/proc")
+		left := 0
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && e.Name()[0] >= '0' && e.Name()[0] <= '9' {
+				if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) == sandboxUID {
+					left++
+				}
+			}
+		}
+		if left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d processes of uid %d were not reaped within 10 s", left, sandboxUID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func syscallKill(pid int) error {
