@@ -96,8 +96,17 @@ export class PoolApi {
     return ignoreNotFound(() => this.core.readNamespacedPod({ name, namespace: this.namespace }));
   }
 
-  async deletePod(name: string): Promise<void> {
-    await ignoreNotFound(() => this.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 }));
+  /**
+   * Deletes a pool pod; with `resourceVersion`, only if it is unchanged since it was seen at that
+   * version (a pod returned to its pool and claimed again since is left alone: 409 is ignored).
+   */
+  async deletePod(name: string, resourceVersion?: string): Promise<void> {
+    const body = resourceVersion === undefined ? undefined : { preconditions: { resourceVersion } };
+    try {
+      await ignoreNotFound(() => this.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0, ...(body ? { body } : {}) }));
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err;
+    }
   }
 
   async listPods(labelSelector: string): Promise<V1Pod[]> {
