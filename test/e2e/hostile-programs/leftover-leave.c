@@ -89,6 +89,8 @@ int main(void) {
   errno = 0;
   int w = open("/coderun/bin/runner", O_WRONLY);
   printf("%s writing the runner binary: %s\n", w >= 0 ? "OK" : "REFUSED", w >= 0 ? "" : strerror(errno));
+  int gone = unlink("/coderun/bin/runner");
+  printf("%s removing the runner binary: %s\n", gone == 0 ? "OK" : "REFUSED", gone == 0 ? "" : strerror(errno));
   w = open("/coderun/bin/evil", O_CREAT | O_WRONLY, 0755);
   printf("%s a new file next to the runner: %s\n", w >= 0 ? "OK" : "REFUSED", w >= 0 ? "" : strerror(errno));
 
