@@ -36,7 +36,7 @@ const SANDBOX = DEFAULT_SANDBOX_CONFIG.namespace;
 /** The operator process was killed at this API call (the test's stand-in for SIGKILL). */
 export class Killed extends Error {}
 
-export type Write = 'setFinalizers' | 'patchStatus' | 'deleteRun' | 'createPod' | 'deleteAll' | 'claimPod' | 'deletePod';
+export type Write = 'setFinalizers' | 'patchStatus' | 'deleteRun' | 'createPod' | 'deleteAll' | 'claimPod' | 'deletePod' | 'releasePod';
 
 export class FakeCluster {
   runs = new Map<string, ObservedRun>();
@@ -138,8 +138,10 @@ export class FakeCluster {
         const { labels, annotations } = releasedPodMetadata(1);
         const merge = (into: Record<string, string> | undefined, patch: Record<string, string | null>) =>
           Object.fromEntries(Object.entries({ ...into, ...patch }).filter((e): e is [string, string] => e[1] !== null));
-        this.pods.set(key, { ...pod, metadata: { ...pod.metadata, labels: merge(pod.metadata?.labels, labels), annotations: merge(pod.metadata?.annotations, annotations) } });
-        return true;
+        return this.write('releasePod', () => {
+          this.pods.set(key, { ...pod, metadata: { ...pod.metadata, labels: merge(pod.metadata?.labels, labels), annotations: merge(pod.metadata?.annotations, annotations) } });
+          return true;
+        });
       },
     };
     const runner = (target: ExecTarget): ExecSession => ({

@@ -109,6 +109,39 @@ describe('CodeRun reconciler', () => {
       expect(cluster.writes).not.toContain('deleteAll');
     });
 
+    // A warm run's writes: finalizer, Running, verdict, the pod released, finalizer removed.
+    const warmKills = [1, 2, 3, 4, 5].flatMap((write) => [
+      { write, applied: false },
+      { write, applied: true },
+    ]);
+    it.each(warmKills)('an operator killed at write $write (applied: $applied) and started again judges once; the pod is back in the pool without a trace of the run, or gone', async (killAt) => {
+      const cluster = new FakeCluster();
+      const key = cluster.submit('echo', ECHO);
+      const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+      const name = 'pool-python3-abcde';
+      const podKey = `${DEFAULT_SANDBOX_CONFIG.namespace}/${name}`;
+      const pod: V1Pod = { metadata: { name, namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+      cluster.pods.set(podKey, pod);
+      cluster.warm = () => ({ kind: 'claimed', pod, fresh: true });
+      cluster.releaseWarm = () => true;
+      cluster.killAt = killAt;
+      cluster.sync();
+      await expect(new OperatorUnderTest(cluster).settle(key)).rejects.toThrow(Killed);
+      cluster.killAt = undefined;
+      // After a restart the pool has a fresh pod; the killed attempt's pod is never claimed again.
+      cluster.warm = () => ({ kind: 'cold' });
+      const restarted = new OperatorUnderTest(cluster);
+      await restarted.sweepAtStart();
+      await restarted.settle(key);
+      expectJudgedAndClean(cluster, key, 'Accepted');
+      const left = cluster.pods.get(podKey);
+      if (left !== undefined) {
+        expect(left.metadata?.labels).toMatchObject({ 'coderun.dev/pool-state': 'idle' });
+        expect(left.metadata?.labels).not.toHaveProperty('coderun.dev/run-uid');
+        expect(cluster.writes.filter((w) => w === 'releasePod')).toEqual(['releasePod']);
+      }
+    });
+
     it('a pod its pool does not take back is deleted as after every run', async () => {
       const { cluster, key, name } = await warmRun(false);
       expect(cluster.releases).toEqual([name]);
