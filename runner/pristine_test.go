@@ -15,8 +15,8 @@ import (
 
 // leaveC is what a hostile run leaves for the next run in its pod when its runner is gone:
 // a background process in a session of its own, files in the work directory, /tmp and
-// /dev/shm, and SysV shared memory, semaphores and message queues (one handed to another
-// owner). It prints the background process's pid.
+// /dev/shm, an extended attribute on the work directory itself, and SysV shared memory,
+// semaphores and message queues (one opened to everyone). It prints the background process's pid.
 const leaveC = `
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@ const leaveC = `
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 static void put(const char *path) {
 	FILE *f = fopen(path, "w");
@@ -35,6 +36,7 @@ static void put(const char *path) {
 }
 int main(int argc, char **argv) {
 	put(argv[1]); put(argv[2]); put(argv[3]);
+	if (setxattr(argv[4], "user.stash", "secret", 6, 0) != 0) { perror("setxattr"); exit(3); }
 	int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
 	int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	int msg = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
@@ -94,7 +96,7 @@ func leaveTraces(t *testing.T, workdir string) (int, []string) {
 	bin := compileC(t, "leave", leaveC)
 	name := fmt.Sprintf("coderun-pristine-%d", time.Now().UnixNano())
 	outside := []string{filepath.Join("/tmp", name), filepath.Join("/dev/shm", name)}
-	cmd := exec.Command(bin, filepath.Join(workdir, "answer.txt"), outside[0], outside[1])
+	cmd := exec.Command(bin, filepath.Join(workdir, "answer.txt"), outside[0], outside[1], workdir)
 	asSandboxUser(cmd)
 	out, err := cmd.Output()
 	if err != nil {
@@ -195,6 +197,9 @@ func TestPristineRemovesWhatAnEarlierRunLeft(t *testing.T) {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Fatalf("%s is still there (%v)", p, err)
 		}
+	}
+	if n, _ := syscall.Getxattr(workdir, "user.stash", make([]byte, 64)); n > 0 {
+		t.Fatal("the earlier run's extended attribute on the work directory is still there")
 	}
 	for _, kind := range []string{"shm", "sem", "msg"} {
 		if left := sysvOf(t, kind, sandboxUID); len(left) > 0 {

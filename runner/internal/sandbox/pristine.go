@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"coderun.dev/runner/internal/workdir"
 )
 
 // A warm pool pod may serve several runs one after another (the Runtime's warmPool.runsPerPod).
@@ -144,7 +146,7 @@ func emptyDir(dir string, uid int, all bool) error {
 	if left != "" {
 		return fmt.Errorf("%s is still there after its removal", left)
 	}
-	return nil
+	return workdir.ClearUserXattrs(dir)
 }
 
 func ownedBy(path string, uid int) bool {

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define KEY_SHM 0x5eC1
@@ -71,6 +72,10 @@ int main(void) {
   report("directory in /tmp", mkdir("/tmp/locked", 0700) == 0 && put("/tmp/locked/inner") && chmod("/tmp/locked", 0) == 0);
   report("hidden file in /tmp", put("/tmp/.hidden"));
   report("fifo in /tmp", mkfifo("/tmp/fifo", 0666) == 0);
+  /* The roots of the writable volumes belong to root but are writable by all: a program may set
+   * user.* attributes on them. */
+  report("attribute on the work directory itself", setxattr(".", "user.leftover", SECRET, sizeof SECRET, 0) == 0);
+  report("attribute on /tmp itself", setxattr("/tmp", "user.leftover", SECRET, sizeof SECRET, 0) == 0);
 
   int shm = shmget(KEY_SHM, 4096, IPC_CREAT | 0666);
   char *p = shm < 0 ? NULL : shmat(shm, NULL, 0);

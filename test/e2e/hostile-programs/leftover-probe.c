@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define KEY_SHM 0x5eC1
@@ -109,6 +110,12 @@ int main(void) {
   const char *markers[] = {"leftover", "late-in-workdir", ".leftover-home", "/tmp/leftover", "/tmp/late", "/tmp/locked", "/tmp/.hidden", "/tmp/fifo",
                            "/dev/shm/leftover", "/dev/mqueue/coderun-leftover", "/coderun/bin/evil"};
   for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) exists(markers[i]);
+  const char *roots[] = {".", "/tmp", "/dev/shm", "/dev/mqueue"};
+  for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+    char list[4096];
+    ssize_t n = listxattr(roots[i], list, sizeof list);
+    for (ssize_t j = 0; j < n; j += strlen(list + j) + 1) printf("attribute of %s: %s\n", roots[i], list + j);
+  }
   processes();
   printf("SysV shared memory segments: %d\n", count_lines("/proc/sysvipc/shm"));
   printf("SysV semaphore sets: %d\n", count_lines("/proc/sysvipc/sem"));
