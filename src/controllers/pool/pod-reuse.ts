@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../sandbox/names.js';
 import { POOL_LABELS, runsServedOf } from '../../sandbox/pool-labels.js';
-import { isClaimable } from './claim-choice.js';
+import { isReady } from './claim-choice.js';
 
 export interface ReuseInput {
   /** The pod as the API server has it now; undefined when it is gone. */
@@ -36,9 +36,8 @@ export function reuseDecision(input: ReuseInput): ReuseDecision {
   if (labels[POOL_LABELS.state] !== 'claimed' || labels[LABELS.runUid] !== input.runUid || labels[LABELS.attempt] !== String(input.attempt)) {
     return { kind: 'delete', why: 'the pod is not claimed by this attempt' };
   }
-  if (labels[POOL_LABELS.specHash] !== pool.templateHash) return { kind: 'delete', why: "the pod is of an old template" };
-  // The claim changed the state label: a pod that is Running and Ready looks claimable but for it.
-  if (!isClaimable({ ...pod, metadata: { ...pod.metadata, labels: { ...labels, [POOL_LABELS.state]: 'idle' } } })) return { kind: 'delete', why: 'the pod is not Running and Ready' };
+  if (labels[POOL_LABELS.specHash] !== pool.templateHash) return { kind: 'delete', why: 'the pod is of an old template' };
+  if (!isReady(pod)) return { kind: 'delete', why: 'the pod is not Running and Ready' };
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   if (statuses.length === 0 || statuses.some((c) => c.restartCount !== 0 || c.lastState?.terminated !== undefined)) {
     return { kind: 'delete', why: 'a container of the pod restarted or was killed' };
