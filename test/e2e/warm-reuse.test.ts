@@ -65,15 +65,15 @@ describe('warmPool.runsPerPod: nothing of one run reaches the next in the same p
     const a = await runAlone('leave-traces', 'leftover-leave.c');
     expect(a.status.podName).toBe(podName);
     const left = stdoutOf(a).trim().split('\n');
-    // A really left every trace it tried (the suite would prove nothing otherwise) and could not
-    // touch the runner's binary.
-    expect(left.filter((line) => !line.startsWith('OK '))).toEqual([
-      // The kernel says "busy" first for a binary being executed (PID 1 runs it).
+    // A left every trace it meant to (the suite would prove nothing otherwise); the kernel refused
+    // only what it may refuse (attributes on the volumes' roots) and every touch of the runner's
+    // binary ("busy" comes first for a binary being executed: PID 1 runs it).
+    expect(left.filter((line) => !line.startsWith('OK ') && !line.startsWith('REFUSED attribute on '))).toEqual([
       expect.stringMatching(/^REFUSED writing the runner binary: (Text file busy|Read-only file system)$/),
       'REFUSED removing the runner binary: Read-only file system',
       'REFUSED a new file next to the runner: Read-only file system',
     ]);
-    expect(left.length).toBeGreaterThan(15);
+    expect(left.filter((line) => line.startsWith('OK ')).length).toBeGreaterThanOrEqual(16);
 
     const b = await runAlone('probe-after', 'leftover-probe.c');
     expect(b.status.podName).toBe(podName);
