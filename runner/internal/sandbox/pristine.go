@@ -41,11 +41,17 @@ func PodPlaces(workdir string) Places {
 // strayWait bounds how long killed processes may take to disappear (PID 1 reaps them).
 const strayWait = 2 * time.Second
 
+// execWait bounds how long an older runner exec'd into the container may take to end.
+const execWait = 5 * time.Second
+
 // MakePristine removes what an earlier run in this container could have left, then verifies
 // that nothing is left: no process of the uid but PID 1 and this one (zombies hold nothing and
 // are let be), an empty work directory, nothing of the uid in the outside places, no SysV IPC
 // object the uid created or owns. An error means the container must serve no more runs.
 func MakePristine(p Places) error {
+	if err := awaitOlderExecs(p.UID); err != nil {
+		return notPristine(err)
+	}
 	if err := killStrays(p.UID); err != nil {
 		return notPristine(err)
 	}
@@ -74,7 +80,83 @@ func notPristine(err error) error {
 	return fmt.Errorf("the sandbox is not pristine after an earlier run, so it must not serve this one: %v", err)
 }
 
-// killStrays kills every process of uid but PID 1 and this one, until none is left alive.
+// A process whose parent is outside the container's PID namespace (ppid 0) was exec'd into the
+// container from outside: by the operator (a `runner run` opened ahead, or one at claim time), never
+// by a program, whose processes all descend from a runner or PID 1. Two such runners can meet in
+// a pod for a moment (an exec opened ahead is still starting when a run claims the pod and starts
+// its own). The older one may be serving a run: this one touches nothing until it has ended; a
+// newer one waits for this one.
+
+// procInfo is what the pristine check knows of one process.
+type procInfo struct {
+	pid     int
+	ppid    int
+	started uint64
+	alive   bool // not a zombie whose threads are all dead
+}
+
+// olderExecs lists the live processes exec'd into the container (ppid 0, not PID 1) that started
+// before self (by start time, then pid).
+func olderExecs(procs []procInfo, self procInfo) []int {
+	var older []int
+	for _, p := range procs {
+		if p.pid == self.pid || p.pid == 1 || p.ppid != 0 || !p.alive {
+			continue
+		}
+		if p.started < self.started || (p.started == self.started && p.pid < self.pid) {
+			older = append(older, p.pid)
+		}
+	}
+	return older
+}
+
+// processesOf lists the processes of uid, this one included.
+func processesOf(uid int) []procInfo {
+	entries, _ := os.ReadDir("/proc")
+	var procs []procInfo
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Lstat("/proc/"+e.Name(), &st) != nil || int(st.Uid) != uid {
+			continue
+		}
+		s, err := readProcStat(pid)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		zombie := (s.state == 'Z' || s.state == 'X') && s.threads <= 1
+		procs = append(procs, procInfo{pid: pid, ppid: s.ppid, started: s.started, alive: !zombie})
+	}
+	return procs
+}
+
+// awaitOlderExecs waits until no runner exec'd before this one is left in the container.
+func awaitOlderExecs(uid int) error {
+	deadline := time.Now().Add(execWait)
+	for {
+		procs := processesOf(uid)
+		self := procInfo{pid: os.Getpid()}
+		for _, p := range procs {
+			if p.pid == self.pid {
+				self = p
+			}
+		}
+		older := olderExecs(procs, self)
+		if len(older) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("process %d, started in the container before this runner from outside it, is still running after %v: it may be serving a run", older[0], execWait)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// killStrays kills every process of uid but PID 1, this one and the runners exec'd into the
+// container after it (they wait for this one), until none is left alive.
 func killStrays(uid int) error {
 	deadline := time.Now().Add(strayWait)
 	for {
@@ -92,25 +174,16 @@ func killStrays(uid int) error {
 	}
 }
 
-// straysOf lists the live processes of uid other than PID 1 and this process. A zombie counts
-// only while one of its threads still runs.
+// straysOf lists the live processes of uid that are the program's: all but PID 1, this process
+// and processes exec'd into the container (ppid 0). A zombie counts only while one of its
+// threads still runs.
 func straysOf(uid int) []int {
-	entries, _ := os.ReadDir("/proc")
 	self := os.Getpid()
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == 1 || pid == self {
-			continue
+	for _, p := range processesOf(uid) {
+		if p.pid != 1 && p.pid != self && p.ppid != 0 && p.alive {
+			pids = append(pids, p.pid)
 		}
-		var st unix.Stat_t
-		if unix.Lstat("/proc/"+e.Name(), &st) != nil || int(st.Uid) != uid {
-			continue
-		}
-		if s, err := readProcStat(pid); err != nil || ((s.state == 'Z' || s.state == 'X') && s.threads <= 1) {
-			continue // gone meanwhile, or a zombie whose threads are all dead
-		}
-		pids = append(pids, pid)
 	}
 	return pids
 }
