@@ -57,8 +57,11 @@ describe('warmPool.runsPerPod: nothing of one run reaches the next in the same p
   it('serves P, A and B in one pod; B sees exactly what P saw; then the pod goes and a fresh one sees the same', async () => {
     const p = await runAlone('probe-first', 'leftover-probe.c');
     const podName = p.status.podName;
-    const afterP = (await runtime.pods()).find((pod) => pod.metadata?.name === podName);
-    expect(afterP?.metadata?.annotations?.[RUNS_SERVED]).toBe('1');
+    // The pod goes back to the pool right after the run's status is written.
+    const podOf = async () => (await runtime.pods()).find((pod) => pod.metadata?.name === podName);
+    await eventually('the pod back in the pool, counting one run', async () => (await podOf())?.metadata?.annotations?.[RUNS_SERVED] === '1', 30_000);
+    const afterP = await podOf();
+    expect(afterP?.metadata?.labels?.[STATE]).toBe('idle');
     expect(afterP?.metadata?.labels).not.toHaveProperty('coderun.dev/run-uid');
     expect(afterP?.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'Runtime', name: runtime.name })]);
 
