@@ -45,9 +45,10 @@ const strayWait = 2 * time.Second
 const execWait = 5 * time.Second
 
 // MakePristine removes what an earlier run in this container could have left, then verifies
-// that nothing is left: no process of the uid but PID 1 and this one (zombies hold nothing and
-// are let be), an empty work directory, nothing of the uid in the outside places, no SysV IPC
-// object the uid created or owns. An error means the container must serve no more runs.
+// that nothing is left: once no runner exec'd before this one is left, no process of the uid but
+// PID 1, this one and runners exec'd after it (zombies hold nothing and are let be), an empty
+// work directory, nothing of the uid in the outside places and no user.* attribute on them, no
+// SysV IPC object the uid created or owns. An error means the container must serve no more runs.
 func MakePristine(p Places) error {
 	if err := awaitOlderExecs(p.UID); err != nil {
 		return notPristine(err)
