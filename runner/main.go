@@ -28,7 +28,10 @@ func init() { runtime.LockOSThread() }
 const usage = `usage:
   runner install DIR                  copy this binary to DIR/runner
   runner idle                         wait as PID 1 of a warm pod, reaping zombies, until SIGTERM
-  runner run [--workdir DIR] [FILE]   run the job document in FILE (or stdin), print the result JSON
+  runner run [--workdir DIR] [--pristine] [FILE]
+                                      run the job document in FILE (or stdin), print the result JSON;
+                                      --pristine first removes what an earlier run in this container
+                                      left (processes, files, IPC) and refuses if it cannot
 `
 
 func main() {
@@ -119,21 +122,27 @@ func awaitInputEnd(stdin io.Reader) {
 
 // runArgs are the arguments of `runner run`.
 type runArgs struct {
-	workdir string
-	file    string // "" reads the job from stdin
+	workdir  string
+	file     string // "" reads the job from stdin
+	pristine bool   // a pool pod that may have served before: clean and verify first
 }
 
 func parseRunArgs(args []string) (runArgs, error) {
 	fs := flag.NewFlagSet("runner run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the error goes into the result instead
 	dirFlag := fs.String("workdir", "", "work directory (default $CODERUN_WORKDIR, else a new temporary directory)")
+	pristine := fs.Bool("pristine", false, "remove what an earlier run in this container left, and verify it, before the job")
+	const runUsage = "usage: runner run [--workdir DIR] [--pristine] [FILE]"
 	if err := fs.Parse(args); err != nil {
-		return runArgs{}, errors.New("bad arguments to runner run: " + err.Error() + "; usage: runner run [--workdir DIR] [FILE]")
+		return runArgs{}, errors.New("bad arguments to runner run: " + err.Error() + "; " + runUsage)
 	}
 	if fs.NArg() > 1 {
-		return runArgs{}, errors.New("runner run takes at most one job file; usage: runner run [--workdir DIR] [FILE]")
+		return runArgs{}, errors.New("runner run takes at most one job file; " + runUsage)
 	}
-	return runArgs{workdir: *dirFlag, file: fs.Arg(0)}, nil
+	if *pristine && *dirFlag == "" {
+		return runArgs{}, errors.New("runner run --pristine needs --workdir: it empties that directory; " + runUsage)
+	}
+	return runArgs{workdir: *dirFlag, file: fs.Arg(0), pristine: *pristine}, nil
 }
 
 // runJob returns a failure of the runner or of the job document, never of the program; the
@@ -153,6 +162,13 @@ func runJob(args runArgs, stdin io.Reader, out *protocol.ResultWriter) (err erro
 		}
 		defer f.Close()
 		src = f
+	}
+	// Before the job is read: a session opened ahead into a pool pod does this while it waits,
+	// off the run's path. Nothing but the operator's exec can start a process here afterwards.
+	if args.pristine {
+		if err := sandbox.MakePristine(sandbox.PodPlaces(args.workdir)); err != nil {
+			return err
+		}
 	}
 	sb, err := sandbox.Prepare()
 	if err != nil {

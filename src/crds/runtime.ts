@@ -31,8 +31,20 @@ export const RuntimeLimitsSchema = withRules(
   })),
 );
 
+/** The most runs one pool pod may serve (warmPool.runsPerPod). */
+export const MAX_RUNS_PER_POD = 1000;
+
 export const WarmPoolSchema = z.object({
   replicas: z.number().int().min(0).max(1000).describe('Idle pool pods to keep ready.'),
+  runsPerPod: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1 (1: every pool pod serves one run and is then replaced)')
+    .max(MAX_RUNS_PER_POD, `must be at most ${MAX_RUNS_PER_POD}`)
+    .optional()
+    .describe(
+      'Runs one pool pod may serve one after another (default 1: a new pod for every run). Above 1 a pod whose run ended cleanly goes back to the pool after the runner has removed and verified everything the run left (processes, files, IPC); the runs then share a kernel-level history (see the README).',
+    ),
   resources: z
     .object({ requests: quantityMap.optional(), limits: quantityMap.optional() })
     .optional()

@@ -78,6 +78,22 @@ describe('Runtime spec', () => {
     expect(parsed.error?.issues).toEqual([expect.objectContaining({ path: ['limits', 'default', 'memoryMiB'], message: 'default 512 exceeds max 256; lower the default or raise the max' })]);
   });
 
+  test.each([
+    [1, true],
+    [20, true],
+    [1000, true],
+    [0, false],
+    [1001, false],
+    [2.5, false],
+  ])('warmPool.runsPerPod %s → %s', (runsPerPod, ok) => {
+    expect(RuntimeSpecSchema.safeParse({ ...runtime, warmPool: { replicas: 1, runsPerPod } }).success).toBe(ok);
+  });
+
+  test('says what to change about runsPerPod', () => {
+    const parsed = RuntimeSpecSchema.safeParse({ ...runtime, warmPool: { replicas: 1, runsPerPod: 0 } });
+    expect(parsed.error?.issues).toEqual([expect.objectContaining({ path: ['warmPool', 'runsPerPod'], message: 'must be at least 1 (1: every pool pod serves one run and is then replaced)' })]);
+  });
+
   test('rejects a bad quantity and an empty command', () => {
     expect(RuntimeSpecSchema.safeParse({ ...runtime, warmPool: { replicas: 1, resources: { limits: { memory: 'lots' } } } }).success).toBe(false);
     expect(RuntimeSpecSchema.safeParse({ ...runtime, run: { command: [] } }).success).toBe(false);

@@ -1,5 +1,5 @@
 // Writes for warm pools: pool pods (created, claimed, deleted), and the Runtime's status.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { RuntimeStatus } from '../crds/runtime.js';
@@ -12,6 +12,15 @@ export interface ClaimRequest {
   resourceVersion: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+}
+
+export interface ReleaseRequest {
+  podName: string;
+  /** The version the pod was read at when the release was decided. */
+  resourceVersion: string;
+  labels: Record<string, string | null>;
+  annotations: Record<string, string | null>;
+  owner: V1OwnerReference;
 }
 
 const RuntimeObjectShape = z.looseObject({ metadata: z.looseObject({ name: z.string().optional(), uid: z.string().optional() }), spec: z.unknown() });
@@ -57,15 +66,24 @@ export class PoolApi {
    * Returns the claimed pod, or undefined when the claim was lost.
    */
   async claimPod(claim: ClaimRequest): Promise<V1Pod | undefined> {
+    return this.patchAtVersion(claim.podName, { resourceVersion: claim.resourceVersion, labels: claim.labels, annotations: claim.annotations, ownerReferences: null });
+  }
+
+  /**
+   * Returns a pool pod whose run ended cleanly to its pool (warmPool.runsPerPod): one merge patch
+   * at the resourceVersion it was read at, which makes it idle, removes its run's labels and puts
+   * back its Runtime's ownerReference. False when the pod changed or is gone (then nothing was
+   * written and it must be deleted).
+   */
+  async releasePod(release: ReleaseRequest): Promise<boolean> {
+    const { podName, resourceVersion, labels, annotations, owner } = release;
+    return (await this.patchAtVersion(podName, { resourceVersion, labels, annotations, ownerReferences: [owner] })) !== undefined;
+  }
+
+  /** A merge patch of a pod's metadata that carries a resourceVersion: undefined when the pod changed since (409) or is gone. */
+  private async patchAtVersion(name: string, metadata: Record<string, unknown> & { resourceVersion: string }): Promise<V1Pod | undefined> {
     try {
-      return await this.core.patchNamespacedPod(
-        {
-          name: claim.podName,
-          namespace: this.namespace,
-          body: { metadata: { resourceVersion: claim.resourceVersion, labels: claim.labels, annotations: claim.annotations, ownerReferences: null } },
-        },
-        mergePatch,
-      );
+      return await this.core.patchNamespacedPod({ name, namespace: this.namespace, body: { metadata } }, mergePatch);
     } catch (err) {
       const code = statusCode(err);
       if (code === 409 || code === 404) return undefined;
@@ -73,8 +91,22 @@ export class PoolApi {
     }
   }
 
-  async deletePod(name: string): Promise<void> {
-    await ignoreNotFound(() => this.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 }));
+  /** A quorum read of one pod; undefined when it is gone. */
+  async readPod(name: string): Promise<V1Pod | undefined> {
+    return ignoreNotFound(() => this.core.readNamespacedPod({ name, namespace: this.namespace }));
+  }
+
+  /**
+   * Deletes a pool pod; with `resourceVersion`, only if it is unchanged since it was seen at that
+   * version (a pod returned to its pool and claimed again since is left alone: 409 is ignored).
+   */
+  async deletePod(name: string, resourceVersion?: string): Promise<void> {
+    const body = resourceVersion === undefined ? undefined : { preconditions: { resourceVersion } };
+    try {
+      await ignoreNotFound(() => this.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0, ...(body ? { body } : {}) }));
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err;
+    }
   }
 
   async listPods(labelSelector: string): Promise<V1Pod[]> {

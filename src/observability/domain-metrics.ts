@@ -52,6 +52,8 @@ export interface DomainMetrics {
   claimHits: Counter<'runtime'>;
   /** Runs that found none and fell back to the cold path. */
   claimMisses: Counter<'runtime'>;
+  /** Used pool pods that went back to the pool (warmPool.runsPerPod above 1) instead of being deleted. */
+  podReuses: Counter<'runtime'>;
   /** Claims lost to another claimer (409 on the resourceVersion-guarded label change). */
   claimConflicts: Counter<'runtime'>;
   /** Warm runs by how their exec started: opened ahead in the idle pod, or at claim time. */
@@ -157,6 +159,12 @@ export function createDomainMetrics(registry: Registry, options: DomainMetricsOp
       registers,
     }),
     claimHits: new Counter({ name: 'coderun_warm_pool_claim_hits_total', help: 'Runs that claimed an idle warm pool pod', labelNames: ['runtime'], registers }),
+    podReuses: new Counter({
+      name: 'coderun_warm_pool_pod_reuses_total',
+      help: 'Used warm pool pods returned to the pool for another run (warmPool.runsPerPod above 1)',
+      labelNames: ['runtime'],
+      registers,
+    }),
     claimMisses: new Counter({
       name: 'coderun_warm_pool_claim_misses_total',
       help: 'Runs that found no idle warm pool pod and took the cold path',

@@ -154,7 +154,7 @@ test('idle mode (warm pool pod): same layers, runner idle, no deadline, restart 
   expect(idle.containers[0]?.securityContext?.readOnlyRootFilesystem).toBe(true);
   expect(idle.automountServiceAccountToken).toBe(false);
   expect(idle.dnsPolicy).toBe('None');
-  expect(runnerRunCommand()).toEqual(['/coderun/bin/runner', 'run', '--workdir', '/work']);
+  expect(runnerRunCommand()).toEqual(['/coderun/bin/runner', 'run', '--workdir', '/work', '--pristine']);
 });
 
 describe('resources and deadline', () => {

@@ -84,10 +84,12 @@ const VOLUMES = { bin: 'coderun-bin', work: 'work', tmp: 'tmp' } as const;
 /**
  * The runner command that runs one job, given on its stdin through an exec. Only the runner
  * holds that pipe: no file in the pod holds any test's input or the job, so a test cannot read
- * another test's input.
+ * another test's input. `--pristine`: before it reads the job, the runner removes what an
+ * earlier run in the pod could have left and verifies it, or refuses (a pool pod may serve
+ * several runs, warmPool.runsPerPod; in a fresh pod it finds nothing).
  */
 export function runnerRunCommand(): string[] {
-  return [SANDBOX_PATHS.runner, 'run', '--workdir', SANDBOX_PATHS.workdir];
+  return [SANDBOX_PATHS.runner, 'run', '--workdir', SANDBOX_PATHS.workdir, '--pristine'];
 }
 
 /** The command of every sandbox pod, cold or warm: wait for the exec that brings the job. */

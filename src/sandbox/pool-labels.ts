@@ -10,6 +10,14 @@ export const POOL_LABELS = {
   specHash: 'coderun.dev/pool-spec',
 } as const;
 
+export const POOL_ANNOTATIONS = {
+  /**
+   * Runs a pool pod has served and finished (warmPool.runsPerPod above 1); absent: none. Written
+   * by the release that returns the pod to the pool, so the pod itself is the record.
+   */
+  runsServed: 'coderun.dev/pool-runs-served',
+} as const;
+
 export const POOL_COMPONENT = 'pool';
 
 /**
@@ -49,5 +57,23 @@ export function claimedPodMetadata(run: RunRef, runtimeName: string, attempt: nu
   return {
     labels: { ...sandboxLabels(run, runtimeName, attempt), [LABELS.component]: POOL_COMPONENT, [POOL_LABELS.state]: 'claimed' },
     annotations: { [RUN_NAME_ANNOTATION]: `${run.namespace}/${run.name}` },
+  };
+}
+
+/** The runs a pool pod has served; undefined when its record is not a count (never trusted: the pod is then not reused). */
+export function runsServedOf(annotations: Record<string, string> | undefined): number | undefined {
+  const value = annotations?.[POOL_ANNOTATIONS.runsServed];
+  if (value === undefined) return 0;
+  return /^(0|[1-9][0-9]{0,5})$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * What a release writes on a pod whose run ended cleanly (a merge patch: null removes): idle
+ * again, no label or annotation of its run left, and the count of runs it has served.
+ */
+export function releasedPodMetadata(runsServed: number): { labels: Record<string, string | null>; annotations: Record<string, string | null> } {
+  return {
+    labels: { [POOL_LABELS.state]: 'idle', [LABELS.runNamespace]: null, [LABELS.runName]: null, [LABELS.runUid]: null, [LABELS.attempt]: null },
+    annotations: { [RUN_NAME_ANNOTATION]: null, [POOL_ANNOTATIONS.runsServed]: String(runsServed) },
   };
 }

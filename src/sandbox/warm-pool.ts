@@ -16,9 +16,21 @@ export interface WarmClaimRequest {
   waitedMs: number;
 }
 
+export interface WarmReleaseRequest {
+  run: RunRef;
+  runtimeName: string;
+  attempt: number;
+  podName: string;
+}
+
 export interface WarmPool {
   /** The pod the attempt already claimed, or a claim of an idle pod of the Runtime's current template. */
   claim(request: WarmClaimRequest): Promise<WarmStart>;
   /** Hands over the claimed pod's exec opened ahead, if it has one; no session is opened into it afterwards. */
   takeSession(podName: string): ExecSession | undefined;
+  /**
+   * After the attempt's run ended cleanly: returns its pod to the pool when the Runtime's
+   * warmPool.runsPerPod allows it and the pod is fit (true); false when the caller must delete it.
+   */
+  release(request: WarmReleaseRequest): Promise<boolean>;
 }

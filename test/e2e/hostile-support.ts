@@ -47,7 +47,7 @@ export class PathRuntimes {
   }
 
   async create(pool: number, max: Partial<Limits> = {}): Promise<void> {
-    await this.warm.createFrom(this.standard, { replicas: pool, resources: SMALL_POOL_REQUESTS });
+    await this.warm.createFrom(this.standard, { replicas: pool, resources: SMALL_POOL_REQUESTS, ...runsPerPodFromEnv() });
     await this.cold.createFrom(this.standard, undefined);
     if (Object.keys(max).length > 0) {
       await Promise.all([this.warm.patchSpec({ limits: { max } }), this.cold.patchSpec({ limits: { max } })]);
@@ -57,6 +57,18 @@ export class PathRuntimes {
   async delete(): Promise<void> {
     await Promise.all([this.warm.delete(), this.cold.delete()]);
   }
+}
+
+/**
+ * CODERUN_E2E_RUNS_PER_POD=N runs the suites with warmPool.runsPerPod N on their warm Runtimes:
+ * each warm pod then serves several of the suite's hostile cases, one after another.
+ */
+export function runsPerPodFromEnv(): { runsPerPod?: number } {
+  const text = process.env.CODERUN_E2E_RUNS_PER_POD;
+  if (text === undefined || text === '') return {};
+  const runsPerPod = Number(text);
+  if (!Number.isInteger(runsPerPod) || runsPerPod < 1) throw new Error(`CODERUN_E2E_RUNS_PER_POD must be a whole number of runs, 1 or more; got ${JSON.stringify(text)}`);
+  return { runsPerPod };
 }
 
 /** Environment of the suites' operator: a warm case waits for a pool pod instead of going cold. */

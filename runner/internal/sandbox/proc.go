@@ -15,6 +15,9 @@ import (
 type procStat struct {
 	cpuTicks uint64 // utime+stime of the process plus cutime+cstime of its reaped children
 	threads  int64
+	state    byte   // R, S, D, Z, ...
+	ppid     int    // 0: the parent is outside the PID namespace (PID 1, or a process exec'd into the container)
+	started  uint64 // clock ticks after boot
 }
 
 // parseProcStat parses the content of /proc/PID/stat. The command name is in parentheses and
@@ -32,7 +35,7 @@ func parseProcStat(line []byte) (procStat, error) {
 	num := func(n int) (uint64, error) { return strconv.ParseUint(string(fields[n-3]), 10, 64) }
 	var s procStat
 	vals := make(map[int]uint64, 8)
-	for _, n := range []int{14, 15, 16, 17, 20} {
+	for _, n := range []int{4, 14, 15, 16, 17, 20, 22} {
 		v, err := num(n)
 		if err != nil {
 			return procStat{}, fmt.Errorf("stat field %d: %v", n, err)
@@ -41,6 +44,9 @@ func parseProcStat(line []byte) (procStat, error) {
 	}
 	s.cpuTicks = vals[14] + vals[15] + vals[16] + vals[17]
 	s.threads = int64(vals[20])
+	s.state = fields[0][0]
+	s.ppid = int(vals[4])
+	s.started = vals[22]
 	return s, nil
 }
 

@@ -12,7 +12,7 @@ func TestParseProcStatCountsFieldsAfterTheName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := procStat{cpuTicks: 150 + 25 + 7 + 3, threads: 3}
+	want := procStat{cpuTicks: 150 + 25 + 7 + 3, threads: 3, state: 'S', ppid: 4000, started: 98765}
 	if st != want {
 		t.Fatalf("parsed %+v, want %+v", st, want)
 	}

@@ -47,6 +47,11 @@ func listIPC(kind ipcKind, uid int) []ipcObject {
 }
 
 func parseIPC(listing, idColumn string, uid int) []ipcObject {
+	return parseIPCBy(listing, idColumn, "cuid", uid)
+}
+
+// parseIPCBy lists the objects whose uidColumn (cuid: creator, uid: owner) is uid.
+func parseIPCBy(listing, idColumn, uidColumn string, uid int) []ipcObject {
 	lines := strings.Split(strings.TrimSpace(listing), "\n")
 	header := strings.Fields(lines[0])
 	col := map[string]int{}
@@ -56,7 +61,7 @@ func parseIPC(listing, idColumn string, uid int) []ipcObject {
 	if _, ok := col[idColumn]; !ok {
 		return nil
 	}
-	if _, ok := col["cuid"]; !ok {
+	if _, ok := col[uidColumn]; !ok {
 		return nil
 	}
 	num := func(f []string, name string) int64 {
@@ -70,7 +75,7 @@ func parseIPC(listing, idColumn string, uid int) []ipcObject {
 	var out []ipcObject
 	for _, line := range lines[1:] {
 		f := strings.Fields(line)
-		if len(f) != len(header) || num(f, "cuid") != int64(uid) {
+		if len(f) != len(header) || num(f, uidColumn) != int64(uid) {
 			continue
 		}
 		out = append(out, ipcObject{id: int(num(f, idColumn)), bytes: num(f, "rss") + num(f, "swap") + num(f, "cbytes")})

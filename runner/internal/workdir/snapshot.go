@@ -353,6 +353,21 @@ func listXattrs(path string) []string {
 	return names
 }
 
+// ClearUserXattrs removes every user.* extended attribute of path (a program can set them on a
+// directory it may write to but does not own, such as the root of a writable volume), and fails
+// if one is left.
+func ClearUserXattrs(path string) error {
+	if err := setUserXattrs(path, nil); err != nil {
+		return fmt.Errorf("cannot remove the extended attributes of %s: %v", path, err)
+	}
+	for _, n := range listXattrs(path) {
+		if strings.HasPrefix(n, "user.") {
+			return fmt.Errorf("extended attribute %s of %s is still there after its removal", n, path)
+		}
+	}
+	return nil
+}
+
 // setUserXattrs makes path's user.* attributes exactly want.
 func setUserXattrs(path string, want map[string][]byte) error {
 	for _, n := range listXattrs(path) {

@@ -15,6 +15,7 @@ import { LABELS } from '../../sandbox/names.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../../sandbox/pod.js';
 import { PYTHON3 } from '../../sandbox/test-fixtures.js';
 import type { WarmPool, WarmStart } from '../../sandbox/warm-pool.js';
+import { releasedPodMetadata } from '../../sandbox/pool-labels.js';
 import type { CodeRunReconcilerDeps } from './context.js';
 import { decodeJobDocument } from './job-document.js';
 import { FINALIZER, type ObservedRun } from './observed-run.js';
@@ -35,7 +36,7 @@ const SANDBOX = DEFAULT_SANDBOX_CONFIG.namespace;
 /** The operator process was killed at this API call (the test's stand-in for SIGKILL). */
 export class Killed extends Error {}
 
-export type Write = 'setFinalizers' | 'patchStatus' | 'deleteRun' | 'createPod' | 'deleteAll' | 'claimPod' | 'deletePod';
+export type Write = 'setFinalizers' | 'patchStatus' | 'deleteRun' | 'createPod' | 'deleteAll' | 'claimPod' | 'deletePod' | 'releasePod';
 
 export class FakeCluster {
   runs = new Map<string, ObservedRun>();
@@ -54,6 +55,9 @@ export class FakeCluster {
   killAt: { write: number; applied: boolean } | undefined;
   /** Warm claims answered by this, instead of "no pool". */
   warm: (run: string) => WarmStart = () => ({ kind: 'cold' });
+  /** Whether a warm run's pod goes back to its pool after a clean end (the pool's own decision); every request is noted. */
+  releaseWarm: (podName: string) => boolean = () => false;
+  readonly releases: string[] = [];
 
   constructor(readonly now: () => Date = () => new Date('2026-12-06T10:00:00Z')) {}
 
@@ -125,6 +129,20 @@ export class FakeCluster {
     const warm: WarmPool = {
       claim: async (request) => this.warm(request.run.name),
       takeSession: () => undefined,
+      release: async (request) => {
+        this.releases.push(request.podName);
+        const key = `${SANDBOX}/${request.podName}`;
+        const pod = this.pods.get(key);
+        if (pod === undefined || !this.releaseWarm(request.podName)) return false;
+        // What the pool's release writes: a merge patch (null removes).
+        const { labels, annotations } = releasedPodMetadata(1);
+        const merge = (into: Record<string, string> | undefined, patch: Record<string, string | null>) =>
+          Object.fromEntries(Object.entries({ ...into, ...patch }).filter((e): e is [string, string] => e[1] !== null));
+        return this.write('releasePod', () => {
+          this.pods.set(key, { ...pod, metadata: { ...pod.metadata, labels: merge(pod.metadata?.labels, labels), annotations: merge(pod.metadata?.annotations, annotations) } });
+          return true;
+        });
+      },
     };
     const runner = (target: ExecTarget): ExecSession => ({
       pod: target.pod,

@@ -36,8 +36,10 @@ export async function observe(deps: CodeRunReconcilerDeps, key: string, run: Obs
     // A finished run's pods are only ever deleted: the cache is enough, a pod already being
     // deleted needs no second delete, and any pod of the run counts (one claimed or created by an
     // operator killed mid-step is named nowhere in the status).
+    // A pod released to its pool (warmPool.runsPerPod) is named in the status but no longer the run's.
+    const ofRun = (p: V1Pod | undefined): V1Pod | undefined => (p?.metadata?.labels?.[LABELS.runUid] === run.metadata.uid ? notDeleting(p) : undefined);
     const named = view.podName === undefined ? undefined : deps.pods.get(`${deps.sandboxConfig.namespace}/${view.podName}`);
-    pod = notDeleting(named) ?? deps.pods.list().find((p) => p.metadata?.labels?.[LABELS.runUid] === run.metadata.uid && notDeleting(p) !== undefined);
+    pod = ofRun(named) ?? deps.pods.list().find((p) => ofRun(p) !== undefined);
   } else if (view.podName !== undefined) {
     // A cache miss right after the pod was created must not look like a lost pod: ask the API.
     pod = deps.pods.get(`${deps.sandboxConfig.namespace}/${view.podName}`) ?? (await deps.sandbox.readPod(view.podName));

@@ -89,6 +89,15 @@ const scenarios: Array<[string, RunView, Validity, PodView, ExecView, Action[]]>
   ['a cold pod that runs but is not Ready yet is looked at again soon', started, valid, { kind: 'running', ready: false }, awaiting, [{ type: 'requeueAfter', ms: 1000 }]],
   ['a running execution is left alone (its end enqueues the run)', started, valid, ready, executing, [{ type: 'requeueAfter', ms: 30_000 }]],
   ['an execution with a result is judged, then cleaned up', started, valid, ready, resulted, [{ type: 'finishAttempt' }, { type: 'deleteChildren' }]],
+  ['a warm execution with a result is judged, then its pod is released or deleted', { ...started, path: 'warm' }, valid, ready, resulted, [{ type: 'finishAttempt' }, { type: 'releasePod' }]],
+  [
+    'a warm sandbox failure never releases its pod: a fresh pod is used',
+    { ...started, path: 'warm' },
+    valid,
+    ready,
+    failed('the runner failed: the sandbox is not pristine'),
+    [{ type: 'deleteChildren' }, { type: 'startAttempt', attempt: 2, retrying: 'the runner failed: the sandbox is not pristine', cause: 'RunnerFailed' }],
+  ],
   [
     'a sandbox failure (runner crash, lost exec) is retried in a fresh pod, never judged',
     started,

@@ -85,6 +85,11 @@ export type Action =
   | { type: 'sendJob' }
   /** Judge the finished execution's result and write the terminal status. */
   | { type: 'finishAttempt' }
+  /**
+   * After a warm run that ended cleanly (the runner's complete result, exit 0): its pool pod goes
+   * back to the pool if its Runtime and the pod allow it, else it is deleted like any children.
+   */
+  | { type: 'releasePod' }
   | { type: 'failSystem'; cause: SandboxFailureCause | 'RuntimeNotReady'; message: string }
   | { type: 'requeueAfter'; ms: number };
 
@@ -144,7 +149,9 @@ export function planRun(run: RunView, validity: Validity, pod: PodView, exec: Ex
     case 'running':
       return [{ type: 'requeueAfter', ms: RUNNING_RECHECK_MS }];
     case 'done':
-      return exec.sandboxFailure === undefined ? [{ type: 'finishAttempt' }, { type: 'deleteChildren' }] : retry('RunnerFailed', exec.sandboxFailure);
+      if (exec.sandboxFailure !== undefined) return retry('RunnerFailed', exec.sandboxFailure);
+      // A warm pod whose runner ended cleanly may serve another run (warmPool.runsPerPod).
+      return [{ type: 'finishAttempt' }, run.path === 'warm' ? { type: 'releasePod' } : { type: 'deleteChildren' }];
     case 'awaitingPod':
       switch (pod.kind) {
         case 'absent':

@@ -133,6 +133,77 @@ describe('CodeRun reconciler', () => {
     expect(Math.abs((await sumOf(metrics.runStageSeconds)) - duration)).toBeLessThanOrEqual(0.007 + 1e-9);
   });
 
+  describe('after a warm run that ended cleanly (warmPool.runsPerPod)', () => {
+    async function warmRun(released: boolean) {
+      const cluster = new FakeCluster();
+      const key = cluster.submit('echo', ECHO);
+      const operator = new OperatorUnderTest(cluster);
+      const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+      const name = 'pool-python3-abcde';
+      const pod: V1Pod = { metadata: { name, namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+      cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/${name}`, pod);
+      cluster.warm = () => ({ kind: 'claimed', pod, fresh: true });
+      cluster.releaseWarm = () => released;
+      cluster.sync();
+      await operator.settle(key);
+      return { cluster, key, operator, name };
+    }
+
+    it('a pod its pool takes back stays, with no trace of the run, and the run is done', async () => {
+      const { cluster, key, operator, name } = await warmRun(true);
+      expectJudgedAndClean(cluster, key, 'Accepted');
+      expect(cluster.releases).toEqual([name]);
+      expect(cluster.writes).not.toContain('deleteAll');
+      const kept = cluster.pods.get(`${DEFAULT_SANDBOX_CONFIG.namespace}/${name}`);
+      expect(kept?.metadata?.labels).toMatchObject({ 'coderun.dev/pool-state': 'idle' });
+      expect(kept?.metadata?.labels).not.toHaveProperty('coderun.dev/run-uid');
+      // Reconciles of the finished run never touch the pod another run may hold now.
+      await operator.settle(key);
+      expect(cluster.pods.has(`${DEFAULT_SANDBOX_CONFIG.namespace}/${name}`)).toBe(true);
+      expect(cluster.writes).not.toContain('deleteAll');
+    });
+
+    // A warm run's writes: finalizer, Running, verdict, the pod released, finalizer removed.
+    const warmKills = [1, 2, 3, 4, 5].flatMap((write) => [
+      { write, applied: false },
+      { write, applied: true },
+    ]);
+    it.each(warmKills)('an operator killed at write $write (applied: $applied) and started again judges once; the pod is back in the pool without a trace of the run, or gone', async (killAt) => {
+      const cluster = new FakeCluster();
+      const key = cluster.submit('echo', ECHO);
+      const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+      const name = 'pool-python3-abcde';
+      const podKey = `${DEFAULT_SANDBOX_CONFIG.namespace}/${name}`;
+      const pod: V1Pod = { metadata: { name, namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+      cluster.pods.set(podKey, pod);
+      cluster.warm = () => ({ kind: 'claimed', pod, fresh: true });
+      cluster.releaseWarm = () => true;
+      cluster.killAt = killAt;
+      cluster.sync();
+      await expect(new OperatorUnderTest(cluster).settle(key)).rejects.toThrow(Killed);
+      cluster.killAt = undefined;
+      // After a restart the pool has a fresh pod; the killed attempt's pod is never claimed again.
+      cluster.warm = () => ({ kind: 'cold' });
+      const restarted = new OperatorUnderTest(cluster);
+      await restarted.sweepAtStart();
+      await restarted.settle(key);
+      expectJudgedAndClean(cluster, key, 'Accepted');
+      const left = cluster.pods.get(podKey);
+      if (left !== undefined) {
+        expect(left.metadata?.labels).toMatchObject({ 'coderun.dev/pool-state': 'idle' });
+        expect(left.metadata?.labels).not.toHaveProperty('coderun.dev/run-uid');
+        expect(cluster.writes.filter((w) => w === 'releasePod')).toEqual(['releasePod']);
+      }
+    });
+
+    it('a pod its pool does not take back is deleted as after every run', async () => {
+      const { cluster, key, name } = await warmRun(false);
+      expect(cluster.releases).toEqual([name]);
+      expectJudgedAndClean(cluster, key, 'Accepted');
+      expect(cluster.writes).toContain('deleteAll');
+    });
+  });
+
   it('refuses a job over the runner\'s limit as invalid, starting nothing', async () => {
     const cluster = new FakeCluster();
     cluster.configMaps.set('huge', { data: { 'main.py': 'x'.repeat(65 * 1024 * 1024) } });

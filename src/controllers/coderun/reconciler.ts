@@ -112,6 +112,14 @@ async function act(
       deps.executions.forget(key);
       await deps.sandbox.deleteAll(runSelector(runRef(run)));
       return { resourceVersion };
+    case 'releasePod': {
+      deps.executions.forget(key);
+      const { podName, attempts } = ctx.view;
+      const released = podName !== undefined && (await deps.warm.release({ run: runRef(run), runtimeName: ctx.runtimeName, attempt: attempts, podName }));
+      // A released pod carries no label of the run any more: this deletes only what was not released.
+      if (!released) await deps.sandbox.deleteAll(runSelector(runRef(run)));
+      return { resourceVersion };
+    }
     case 'deleteRun':
       ctx.log.info('deleting the run: ttlSecondsAfterFinished has passed');
       await deps.codeRuns.delete(run.metadata);

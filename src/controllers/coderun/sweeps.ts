@@ -43,7 +43,9 @@ export async function sweep(deps: SweepDeps, atStart: boolean): Promise<void> {
   const claimed = await deps.pool.listPods(CLAIMED_POOL_PODS_SELECTOR);
   for (const name of staleClaims(claimed, claimOwner, atStart)) {
     deps.logger.info({ pod: name }, 'deleting a claimed pool pod that no run is using');
-    await deps.pool.deletePod(name);
+    // At the version listed: its finished run may have returned it to the pool meanwhile
+    // (warmPool.runsPerPod), and another run may hold it now.
+    await deps.pool.deletePod(name, claimed.find((pod) => pod.metadata?.name === name)?.metadata?.resourceVersion);
   }
 }
 

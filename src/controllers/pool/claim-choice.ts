@@ -4,7 +4,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS, labelValue } from '../../sandbox/names.js';
 import { POOL_COMPONENT, POOL_LABELS } from '../../sandbox/pool-labels.js';
 
-function isReady(pod: V1Pod): boolean {
+/** Running, and its Ready condition true. */
+export function isReady(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 

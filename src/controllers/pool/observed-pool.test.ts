@@ -28,7 +28,7 @@ function pod(p: Shape): V1Pod {
     status: { phase: p.phase ?? 'Running', conditions: [{ type: 'Ready', status: p.ready === false ? 'False' : 'True' }] },
   };
 }
-const view = (name: string, state: PoolPodView['state']): PoolPodView => ({ name, state, resourceVersion: `rv-${name}`, templateHash: 'h', createdAtMs: 1000 });
+const view = (name: string, state: PoolPodView['state']): PoolPodView => ({ name, state, resourceVersion: `rv-${name}`, templateHash: 'h', createdAtMs: 1000, runsServed: 0 });
 
 describe('poolPodsOf', () => {
   it('keeps the pool pods of one Runtime', () => {
@@ -52,7 +52,7 @@ describe('poolPodViews', () => {
   it('drops pods being deleted or deleted by us, and adds the ones created but not cached yet as starting', () => {
     const pods = [pod({ name: 'a' }), pod({ name: 'b', deleting: true }), pod({ name: 'c' })];
     const pending = { creates: [{ name: 'x', uid: 7, templateHash: 'h2', atMs: 5 }], deletes: new Set(['c']) };
-    expect(poolPodViews(pods, pending)).toEqual([view('a', 'idle'), { name: 'x', state: 'starting', resourceVersion: undefined, templateHash: 'h2', createdAtMs: 5 }]);
+    expect(poolPodViews(pods, pending)).toEqual([view('a', 'idle'), { name: 'x', state: 'starting', resourceVersion: undefined, templateHash: 'h2', createdAtMs: 5, runsServed: 0 }]);
   });
 });
 

@@ -4,7 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS, labelValue } from '../../sandbox/names.js';
 import { isClaimable } from './claim-choice.js';
 import type { CachedNames, PendingWrites } from './pool-expectations.js';
-import { POOL_COMPONENT, POOL_LABELS } from '../../sandbox/pool-labels.js';
+import { POOL_COMPONENT, POOL_LABELS, runsServedOf } from '../../sandbox/pool-labels.js';
 import type { PoolPodState } from '../../observability/domain-metrics.js';
 
 export interface PoolPodView {
@@ -19,6 +19,8 @@ export interface PoolPodView {
   resourceVersion: string | undefined;
   templateHash: string | undefined;
   createdAtMs: number;
+  /** Runs it has served before its current one (warmPool.runsPerPod); undefined: no valid count. */
+  runsServed: number | undefined;
 }
 
 /**
@@ -76,10 +78,11 @@ export function poolPodViews(pods: readonly V1Pod[], pending: Pick<PendingWrites
       templateHash: pod.metadata?.labels?.[POOL_LABELS.specHash],
       state: stateOf(pod),
       createdAtMs: new Date(pod.metadata?.creationTimestamp ?? 0).getTime(),
+      runsServed: runsServedOf(pod.metadata?.annotations),
     });
   }
   for (const create of pending.creates) {
-    views.push({ name: create.name, resourceVersion: undefined, templateHash: create.templateHash, state: 'starting', createdAtMs: create.atMs });
+    views.push({ name: create.name, resourceVersion: undefined, templateHash: create.templateHash, state: 'starting', createdAtMs: create.atMs, runsServed: 0 });
   }
   return views;
 }

@@ -5,8 +5,9 @@ const NEW = 'h2';
 const OLD = 'h1';
 
 /** A pod in the cache (resourceVersion "rv-<name>"), or `pending`: created, not in the cache yet. */
-function pod(name: string, state: PoolPodView['state'], hash = NEW, options: { pending?: boolean; createdAtMs?: number } = {}): PoolPodView {
-  return { name, state, templateHash: hash, resourceVersion: options.pending ? undefined : `rv-${name}`, createdAtMs: options.createdAtMs ?? 0 };
+function pod(name: string, state: PoolPodView['state'], hash = NEW, options: { pending?: boolean; createdAtMs?: number; runsServed?: number | undefined } = {}): PoolPodView {
+  const runsServed = 'runsServed' in options ? options.runsServed : 0;
+  return { name, state, templateHash: hash, resourceVersion: options.pending ? undefined : `rv-${name}`, createdAtMs: options.createdAtMs ?? 0, runsServed };
 }
 const del = (name: string, reason: Extract<PoolAction, { type: 'deletePod' }>['reason']): PoolAction => ({ type: 'deletePod', name, resourceVersion: `rv-${name}`, reason });
 const create = (count: number, deferred = 0): PoolAction => ({ type: 'createPods', count, deferred });
@@ -22,6 +23,26 @@ describe('planPool', () => {
       'a claimed pod gets a replacement at once, and the claimed pod counts as ready',
       { pods: [pod('a', 'claimed'), pod('b', 'idle'), pod('c', 'idle')] },
       [create(1), { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } }],
+    ],
+    [
+      'runsPerPod: a claimed pod that may come back keeps its place, no replacement is made',
+      { desired: { replicas: 3, templateHash: NEW, runsPerPod: 5 }, pods: [pod('a', 'claimed', NEW, { runsServed: 3 }), pod('b', 'idle'), pod('c', 'idle')] },
+      [{ type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } }],
+    ],
+    [
+      'runsPerPod: a claimed pod on its last run is replaced at once',
+      { desired: { replicas: 3, templateHash: NEW, runsPerPod: 5 }, pods: [pod('a', 'claimed', NEW, { runsServed: 4 }), pod('b', 'idle'), pod('c', 'idle')] },
+      [create(1), { type: 'writeStatus', pool: { desired: 3, ready: 3, idle: 2 } }],
+    ],
+    [
+      'runsPerPod: a claimed pod with no valid count, or of an old template, is replaced at once',
+      { desired: { replicas: 3, templateHash: NEW, runsPerPod: 5 }, pods: [pod('a', 'claimed', NEW, { runsServed: undefined }), pod('d', 'claimed', OLD), pod('b', 'idle'), pod('c', 'idle')] },
+      [create(1), { type: 'writeStatus', pool: { desired: 3, ready: 4, idle: 2 } }],
+    ],
+    [
+      'runsPerPod: a pod back in the pool next to the replacement made meanwhile: the newest goes',
+      { desired: { replicas: 2, templateHash: NEW, runsPerPod: 5 }, pods: [pod('a', 'idle', NEW, { runsServed: 2, createdAtMs: 1 }), pod('b', 'idle', NEW, { createdAtMs: 2 }), pod('c', 'idle', NEW, { createdAtMs: 3 })] },
+      [del('c', 'scaleDown'), { type: 'writeStatus', pool: { desired: 2, ready: 3, idle: 3 } }],
     ],
     [
       'stale cache: pods created but not seen yet count, so none is created twice',

@@ -19,7 +19,7 @@ export type PoolAction =
 export interface PoolObservation {
   runtimeExists: boolean;
   /** What the pool should be; undefined when the Runtime is gone, has no warmPool or no valid spec. */
-  desired: { replicas: number; templateHash: string } | undefined;
+  desired: { replicas: number; templateHash: string; runsPerPod?: number } | undefined;
   /** The pool's live pods, with the creates the cache does not show yet (poolPodViews). */
   pods: readonly PoolPodView[];
   /** The pool part of the Runtime's current status. */
@@ -63,6 +63,15 @@ const deletePod = (pod: PoolPodView & { resourceVersion: string }, reason: Delet
   reason,
 });
 
+/**
+ * A claimed pod that may go back to the pool after its run (warmPool.runsPerPod): it keeps its
+ * place, so that no replacement is made for it (and deleted again when it returns). A pod that
+ * does not return is deleted by its run, and its replacement is made then.
+ */
+function mayReturn(pod: PoolPodView, desired: { templateHash: string; runsPerPod?: number }): boolean {
+  return pod.templateHash === desired.templateHash && pod.runsServed !== undefined && pod.runsServed + 1 < (desired.runsPerPod ?? 1);
+}
+
 /** Which of the current template's pods a scale-down removes first: starting ones (no start to waste), then the newest. */
 function scaleDownOrder(a: PoolPodView, b: PoolPodView): number {
   const rank = (p: PoolPodView) => (p.state === 'starting' ? 0 : 1);
@@ -88,7 +97,10 @@ export function planPool(o: PoolObservation): PoolAction[] {
   const { replicas, templateHash } = o.desired;
   const current: PoolPodView[] = [];
   for (const pod of o.pods) {
-    if (pod.state === 'claimed') continue;
+    if (pod.state === 'claimed') {
+      if (mayReturn(pod, o.desired)) current.push(pod);
+      continue;
+    }
     if (pod.state !== 'ended' && pod.templateHash === templateHash) current.push(pod);
     else if (deletable(pod)) actions.push(deletePod(pod, pod.state === 'ended' ? 'ended' : 'oldTemplate'));
   }

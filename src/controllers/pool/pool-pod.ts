@@ -2,7 +2,7 @@
 // builder, every layer), waiting in `runner idle` for a job through exec. Each pod gets a uid of
 // its own, so the template is everything but the uid, and its hash labels the pods made from it.
 import { createHash } from 'node:crypto';
-import type { V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
 import { API_VERSION } from '../../crds/common.js';
 import { RuntimeSpecSchema, type RuntimeSpec } from '../../crds/runtime.js';
 import { resolveCompileLimits } from '../../sandbox/limits.js';
@@ -43,9 +43,18 @@ export function poolResources(spec: RuntimeSpec, config: SandboxConfig): V1Resou
   return { requests: { ...requests, ...override?.requests }, limits };
 }
 
+/** An unclaimed pool pod's owner: it goes with its Runtime. */
+export function runtimeOwnerReference(name: string, uid: string): V1OwnerReference {
+  return { apiVersion: API_VERSION, kind: 'Runtime', name, uid, controller: true };
+}
+
 /** What a Runtime's pool should be: its size and the template of its pods. */
 export interface PoolTemplate {
   replicas: number;
+  /** Runs one pod may serve (warmPool.runsPerPod, default 1); not part of the hash. */
+  runsPerPod: number;
+  /** The Runtime's uid, its pods' owner. */
+  runtimeUid: string;
   /** The hash of the pod template (label `coderun.dev/pool-spec`): a new hash rolls the pool. */
   hash: string;
   /** A pool pod of this template, named `name`, whose processes run as `uid`. */
@@ -79,6 +88,8 @@ export function poolTemplateOf(runtime: ObservedRuntime | undefined, config: San
     .slice(0, 16);
   return {
     replicas: pool.replicas,
+    runsPerPod: pool.runsPerPod ?? 1,
+    runtimeUid: uid,
     hash,
     pod: (podName, podUid) => ({
       apiVersion: 'v1',
@@ -89,7 +100,7 @@ export function poolTemplateOf(runtime: ObservedRuntime | undefined, config: San
         labels: { ...labels, [POOL_LABELS.specHash]: hash },
         // Unclaimed pods go with their Runtime even while no operator runs (uninstall); a claim
         // removes the reference, so that a claimed pod stays with its run.
-        ownerReferences: [{ apiVersion: API_VERSION, kind: 'Runtime', name, uid, controller: true }],
+        ownerReferences: [runtimeOwnerReference(name, uid)],
       },
       spec: podSpec(podUid),
     }),

@@ -112,7 +112,7 @@ export function poolReconciler(deps: PoolReconcilerDeps): Reconcile {
     if (runtime !== undefined) deps.metrics.observeRuntime(name, template === undefined ? undefined : cached);
     const actions = planPool({
       runtimeExists: runtime !== undefined,
-      desired: template === undefined ? undefined : { replicas: template.replicas, templateHash: template.hash },
+      desired: template === undefined ? undefined : { replicas: template.replicas, templateHash: template.hash, runsPerPod: template.runsPerPod },
       pods,
       statusPool: statusPoolOf(runtime),
       startingBudget: startingBudget(),

@@ -59,5 +59,5 @@ export function setupPoolControllers(mgr: Manager, setup: PoolSetup): WarmPool {
   );
   pods.addHandlers(enqueueOwner(sessionController.queue, (pod: V1Pod) => (isPoolPod(pod) ? objectKey(pod) : undefined)));
 
-  return newWarmPool({ pods, runtimes, sessions, pool: api, metrics: setup.metrics, sandboxConfig: setup.sandboxConfig, warmWaitMs: setup.warmWaitMs });
+  return newWarmPool({ pods, runtimes, sessions, pool: api, metrics: setup.metrics, sandboxConfig: setup.sandboxConfig, warmWaitMs: setup.warmWaitMs, logger: mgr.logger });
 }

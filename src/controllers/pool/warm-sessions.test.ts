@@ -110,6 +110,19 @@ describe('WarmSessions', () => {
     expect(store.wasTaken('p1')).toBe(true);
   });
 
+  it('a pod released back to its pool (runsPerPod) gets a session again, and hands it out once', () => {
+    const store = new WarmSessions();
+    store.put(new FakeSession('p1'));
+    store.take('p1');
+    expect(sessionAction({ claimable: true, gone: false, taken: store.wasTaken('p1') }, store.has('p1'))).toBe('keep');
+    store.released('p1');
+    expect(sessionAction({ claimable: true, gone: false, taken: store.wasTaken('p1') }, store.has('p1'))).toBe('open');
+    const second = new FakeSession('p1');
+    store.put(second);
+    expect(store.take('p1')).toBe(second);
+    expect(store.take('p1')).toBeUndefined();
+  });
+
   it('a new session for the same pod replaces and closes the old one', () => {
     const store = new WarmSessions();
     const old = new FakeSession('p1');

@@ -55,6 +55,11 @@ export class WarmSessions {
     return session?.open === true ? session : undefined;
   }
 
+  /** The pod's run ended and the pod is idle again (warmPool.runsPerPod): a session may be opened into it. */
+  released(podName: string): void {
+    this.taken.delete(podName);
+  }
+
   wasTaken(podName: string): boolean {
     return this.taken.has(podName);
   }
