@@ -73,7 +73,7 @@ const options = z
           // The operator's CODERUN_POOL_MAX_STARTING (0: pool refills unbounded).
           'pool-max-starting': { type: 'string', default: '4' },
           // More than 1 adds the series of a pool whose pods serve that many runs each.
-          'runs-per-pod': { type: 'string', default: '1' },
+          'runs-per-pod': { type: 'string', default: '20' },
           // A CPU profile of the operator during the warm burst of 20 (needs the chart's config.profiling).
           profile: { type: 'boolean', default: true },
           // Measure against an operator that is already running (stages and profile only if it allows).

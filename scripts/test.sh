@@ -34,6 +34,10 @@ stage runner go_tests runner 2-runner
 stage netpol-enforcer go_tests hack/netpol-enforcer 3-netpol
 stage integration jest_tier integration 4-integration
 stage e2e jest_tier e2e 5-e2e
+# The hostile-submission suites again with warm pool pods that serve 20 runs each
+# (warmPool.runsPerPod): reuse is allowed only while they pass with it on.
+stage e2e-reuse env CODERUN_E2E_RUNS_PER_POD=20 node --experimental-vm-modules node_modules/jest/bin/jest.js \
+  --selectProjects e2e --runInBand --json --outputFile="$out/5-e2e-reuse.json" test/e2e/hostile-
 # Last, because it takes the cluster down and up again: cluster:down must leave nothing behind.
 stage cluster-down-up bash -c "bash hack/cluster/check-down-up.sh 2>&1 | tee $out/6-cluster-down-up.txt; exit \${PIPESTATUS[0]}"
 
