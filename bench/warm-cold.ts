@@ -97,6 +97,9 @@ const options = z
 const PATHS: readonly Path[] = ['floor', 'warm', ...(options.runsPerPod > 1 ? (['reuse'] as const) : []), 'cold'];
 const pooled = PATHS.filter((p): p is KubePath => (POOLED as readonly string[]).includes(p));
 
+/** How often the bench's watch had to be started again (its connection ended). */
+const watchRestarts = { count: 0 };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -121,7 +124,7 @@ function runtimeBody(name: string, pool: { replicas: number; runsPerPod: number 
 
 const RuntimeStatus = z.looseObject({ status: z.looseObject({ pool: z.object({ desired: z.number(), ready: z.number(), idle: z.number() }).optional() }).optional() });
 const RunEvent = z.looseObject({
-  metadata: z.looseObject({ name: z.string() }),
+  metadata: z.looseObject({ name: z.string(), resourceVersion: z.string().optional() }),
   status: z
     .looseObject({
       phase: z.string().optional(),
@@ -188,32 +191,49 @@ async function measure(kc: KubeConfig, custom: CustomObjectsApi, path: KubePath,
   const finished = new Promise<void>((r) => (allDone = r));
   const prefix = `${path}-${label}-`;
   const start = performance.now();
-  const watch = await new Watch(kc).watch(
-    `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/coderuns`,
-    {},
-    (_type: string, raw: unknown) => {
-      const at = performance.now();
-      const run = RunEvent.safeParse(raw);
-      if (!run.success) return;
-      const name = run.data.metadata.name;
-      const phase = run.data.status?.phase;
-      const createdAt = sent.get(name);
-      if (createdAt === undefined || done.has(name) || (phase !== 'Completed' && phase !== 'Failed')) return;
-      done.set(name, {
-        latencyMs: at - createdAt,
-        createdAtMs: createdAt - start,
-        finishedAtMs: at - start,
-        verdict: run.data.status?.verdict ?? phase,
-        // Every run is the same trivial program: anything but Accepted is a finding to look at.
-        ...(run.data.status?.verdict === 'Accepted'
-          ? {}
-          : { name, detail: `${run.data.status?.message ?? ''}; stderr: ${(run.data.status?.tests?.[0]?.stderr ?? '').slice(0, 500)}` }),
-        path: run.data.status?.path ?? 'none',
-      });
-      if (done.size === n) allDone();
-    },
-    () => {},
-  );
+  // The watch resumes from the last version it saw if its connection ends (seen once in a burst
+  // of 200); a run it then sees late is counted in `watchRestarts` of the record.
+  let lastVersion: string | undefined;
+  let current: AbortController | undefined;
+  let ended = false;
+  const onEvent = (_type: string, raw: unknown) => {
+    const at = performance.now();
+    const run = RunEvent.safeParse(raw);
+    if (!run.success) return;
+    lastVersion = run.data.metadata.resourceVersion ?? lastVersion;
+    const name = run.data.metadata.name;
+    const phase = run.data.status?.phase;
+    const createdAt = sent.get(name);
+    if (createdAt === undefined || done.has(name) || (phase !== 'Completed' && phase !== 'Failed')) return;
+    done.set(name, {
+      latencyMs: at - createdAt,
+      createdAtMs: createdAt - start,
+      finishedAtMs: at - start,
+      verdict: run.data.status?.verdict ?? phase,
+      // Every run is the same trivial program: anything but Accepted is a finding to look at.
+      ...(run.data.status?.verdict === 'Accepted'
+        ? {}
+        : { name, detail: `${run.data.status?.message ?? ''}; stderr: ${(run.data.status?.tests?.[0]?.stderr ?? '').slice(0, 500)}` }),
+      path: run.data.status?.path ?? 'none',
+    });
+    if (done.size === n) allDone();
+  };
+  const watchFrom = async (): Promise<void> => {
+    current = await new Watch(kc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/coderuns`,
+      lastVersion === undefined ? {} : { resourceVersion: lastVersion },
+      onEvent,
+      (err: unknown) => {
+        if (ended) return;
+        watchRestarts.count += 1;
+        log(`  the watch ended (${err instanceof Error ? err.message : String(err)}); watching again from version ${lastVersion ?? 'now'}`);
+        // A version too old to resume from (410) starts over with the current list.
+        if (err instanceof Error && /\b410\b|too old/i.test(err.message)) lastVersion = undefined;
+        void watchFrom().catch(() => undefined);
+      },
+    );
+  };
+  await watchFrom();
   try {
     await Promise.all(
       Array.from({ length: n }, async (_, i) => {
@@ -239,7 +259,8 @@ async function measure(kc: KubeConfig, custom: CustomObjectsApi, path: KubePath,
     });
     await Promise.race([finished, timeout]);
   } finally {
-    watch.abort();
+    ended = true;
+    current?.abort();
   }
   return [...done.values()];
 }
@@ -383,6 +404,7 @@ async function main(): Promise<void> {
       ]),
     ),
     operatorProfile: profile?.summary ?? null,
+    watchRestarts: watchRestarts.count,
   };
   writeFileSync(resolve(out, 'warm-cold.json'), `${JSON.stringify(record, null, 2)}\n`);
   writeFileSync(resolve(out, 'warm-cold.md'), markdownTables(record.bursts, record.sustained, RUN_STAGES));
