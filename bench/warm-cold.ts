@@ -301,6 +301,8 @@ async function main(): Promise<void> {
   const clear = () => custom.deleteCollectionNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'coderuns' });
   try {
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } }).catch(() => undefined);
+    // Runs an interrupted earlier bench left would hold quiet() up.
+    await clear();
     await putRuntime(custom, runtimeBody(RUNTIMES.cold, undefined) as { metadata: { name: string } });
     for (const path of pooled) {
       const runsPerPod = path === 'reuse' ? options.runsPerPod : 1;
