@@ -1,4 +1,5 @@
 // Summaries of a burst of runs for bench/warm-cold.ts (pure, unit-tested).
+import { counterSum } from '../test/support/installed-operator.js';
 import { percentile } from './pod-start-stats.js';
 
 export interface RunSample {
@@ -120,36 +121,18 @@ export function highestSustainedRate(steps: readonly SustainedStep[], p99LimitMs
   return ok.length === 0 ? undefined : Math.max(...ok.map((s) => s.ratePerSecond));
 }
 
-/** Per-series sums and counts of one histogram family, keyed by its label text, from Prometheus text. */
-export function histogramTotals(metricsText: string, family: string): Map<string, { sum: number; count: number }> {
-  const out = new Map<string, { sum: number; count: number }>();
-  for (const line of metricsText.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
-    if (!m || (m[1] !== `${family}_sum` && m[1] !== `${family}_count`)) continue;
-    const key = m[2] ?? '';
-    const entry = out.get(key) ?? { sum: 0, count: 0 };
-    if (m[1].endsWith('_sum')) entry.sum = Number(m[3]);
-    else entry.count = Number(m[3]);
-    out.set(key, entry);
-  }
-  return out;
-}
-
 /**
  * The mean milliseconds per stage of the runs observed between two scrapes of the operator's
  * coderun_run_stage_duration_seconds, for one path, in the operator's stage order.
  */
 export function stageBreakdownMs(before: string, after: string, path: string, stages: readonly string[]): Array<{ stage: string; meanMs: number; runs: number }> {
-  const a = histogramTotals(before, 'coderun_run_stage_duration_seconds');
-  const b = histogramTotals(after, 'coderun_run_stage_duration_seconds');
+  const family = 'coderun_run_stage_duration_seconds';
   const out: Array<{ stage: string; meanMs: number; runs: number }> = [];
   for (const stage of stages) {
-    const key = [...b.keys()].find((k) => k.includes(`path="${path}"`) && k.includes(`stage="${stage}"`));
-    if (key === undefined) continue;
-    const end = b.get(key)!;
-    const start = a.get(key) ?? { sum: 0, count: 0 };
-    const runs = end.count - start.count;
-    if (runs > 0) out.push({ stage, meanMs: Math.round(((end.sum - start.sum) / runs) * 10000) / 10, runs });
+    const labels = { path, stage };
+    const delta = (suffix: string) => counterSum(after, `${family}_${suffix}`, labels) - counterSum(before, `${family}_${suffix}`, labels);
+    const runs = delta('count');
+    if (runs > 0) out.push({ stage, meanMs: Math.round((delta('sum') / runs) * 10000) / 10, runs });
   }
   return out;
 }
