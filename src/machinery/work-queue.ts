@@ -31,10 +31,8 @@ export class WorkQueue {
 
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
-  /** key -> when its processing started. */
-  private readonly processing = new Map<string, number>();
-  /** key -> when it was added, for the keys being processed. */
-  private readonly processingQueuedAt = new Map<string, number>();
+  /** key -> when it was added to the queue and when its processing started. */
+  private readonly processing = new Map<string, { queuedAt: number; startedAt: number }>();
   /** key -> when it entered the queue, for workqueue_queue_duration_seconds. */
   private readonly enqueuedAt = new Map<string, number>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
@@ -109,10 +107,9 @@ export class WorkQueue {
 
   /** Marks `key` finished; if it was added meanwhile, it goes back in the queue. */
   done(key: string): void {
-    const started = this.processing.get(key);
+    const started = this.processing.get(key)?.startedAt;
     if (started === undefined) return;
     this.processing.delete(key);
-    this.processingQueuedAt.delete(key);
     this.metrics?.workDuration.observe({ name: this.name }, (this.clock.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
     if (this.processing.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
@@ -120,7 +117,7 @@ export class WorkQueue {
 
   /** When a key being processed was added to the queue (its wait before a worker took it). */
   queuedAt(key: string): number | undefined {
-    return this.processingQueuedAt.get(key);
+    return this.processing.get(key)?.queuedAt;
   }
 
   /** Keys waiting to be handed out (not counting delayed or processing keys). */
@@ -188,8 +185,7 @@ export class WorkQueue {
     const queuedAt = this.enqueuedAt.get(key) ?? now;
     this.metrics?.queueDuration.observe({ name: this.name }, (now - queuedAt) / 1000);
     this.enqueuedAt.delete(key);
-    this.processing.set(key, now);
-    this.processingQueuedAt.set(key, queuedAt);
+    this.processing.set(key, { queuedAt, startedAt: now });
     this.dirty.delete(key);
     return key;
   }
@@ -197,14 +193,14 @@ export class WorkQueue {
   private unfinishedWorkSeconds(): number {
     const now = this.clock.now();
     let total = 0;
-    for (const started of this.processing.values()) total += now - started;
+    for (const { startedAt } of this.processing.values()) total += now - startedAt;
     return total / 1000;
   }
 
   private longestRunningProcessorSeconds(): number {
     const now = this.clock.now();
     let longest = 0;
-    for (const started of this.processing.values()) longest = Math.max(longest, now - started);
+    for (const { startedAt } of this.processing.values()) longest = Math.max(longest, now - startedAt);
     return longest / 1000;
   }
 }
