@@ -290,6 +290,27 @@ int main(int argc, char **argv) {
 	assertNothingLeft(t)
 }
 
+func TestProcessLimitHoldsWhenTheProgramExitsOnARefusedFork(t *testing.T) {
+	// Forks until the kernel refuses (RLIMIT_NPROC, above the limit) and exits at once with 1,
+	// most likely before the runner's next poll: the children it leaves still show the limit.
+	bin := compileC(t, "fork_until_refused", `
+#include <unistd.h>
+int main(void) {
+	for (;;) {
+		pid_t p = fork();
+		if (p < 0) return 1;
+		if (p == 0) { pause(); _exit(0); }
+	}
+}`)
+	for i := 0; i < 5; i++ {
+		r := onlyTest(t, []string{bin}, "", defaultLimits().with("processes", 8))
+		if str(r.LimitExceeded) != "processes" {
+			t.Fatalf("attempt %d: exitCode %s limitExceeded %s, want processes", i, num(r.ExitCode), str(r.LimitExceeded))
+		}
+		assertNothingLeft(t)
+	}
+}
+
 func TestOutputLimitCutsAnInfinitePrinterAndTheRunnerStaysSmall(t *testing.T) {
 	bin := compileC(t, "printer", `
 #include <stdio.h>

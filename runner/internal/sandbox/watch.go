@@ -114,6 +114,13 @@ func watch(pid int, start time.Time, spec Spec, p *pipes, cpuBefore, shimCPU tim
 			w.status = ev.status
 			w.wall = ev.at.Sub(start)
 			exited = nil
+			// A main process that exits on a refused fork (RLIMIT_NPROC is the limit plus
+			// headroom) can do so between two polls, leaving its children: count them once more,
+			// so that the verdict does not depend on whether a poll came in time.
+			if measureTree(self).tasks > spec.Limits.Processes {
+				kill(protocol.LimitProcesses)
+				continue
+			}
 			// The program is over when its main process is: nothing it left may outlive it.
 			// The sweep starts at the next tick; a tree that ended with its main process is
 			// reaped before that, and spared the walk.
