@@ -78,11 +78,11 @@ func TestACheckerJudgesEachFinishedTestWithInputOutputAndAnswer(t *testing.T) {
 // The program runs as the checker's uid, so it is the layout that protects the checker: while
 // the program runs, neither the checker's files nor any answer is on disk to read or change.
 func TestTheProgramFindsNoCheckerAndNoAnswerOnDisk(t *testing.T) {
-	program := `read secret
-	found=$(ls -d /tmp/coderun-check* 2>/dev/null; grep -rl "ANS""WER-" "$HOME" 2>/dev/null)
+	program := strings.ReplaceAll(`read secret
+	found=$(ls -d JUDGE/coderun-check* 2>/dev/null; grep -rl "ANS""WER-" "$HOME" 2>/dev/null)
 	echo "found: [$found]"
-	for d in /tmp/coderun-checker-*; do echo "exit 9" 2>/dev/null > "$d/check.sh"; done 2>/dev/null
-	echo "ANS""WER-$secret"`
+	for d in JUDGE/coderun-checker-*; do echo "exit 9" 2>/dev/null > "$d/check.sh"; done 2>/dev/null
+	echo "ANS""WER-$secret"`, "JUDGE", judgeDir)
 	var tests []any
 	for _, n := range []string{"1", "2", "3"} {
 		tests = append(tests, map[string]any{"name": n, "stdin": n + "\n", "answer": "found: []\nANSWER-" + n + "\n"})
@@ -94,8 +94,8 @@ func TestTheProgramFindsNoCheckerAndNoAnswerOnDisk(t *testing.T) {
 			t.Errorf("test %s: the program found %q on disk (exit %v, limit %v, stderr %q)", r.Name, r.Stdout, r.ExitCode, str(r.LimitExceeded), r.Stderr)
 		}
 		// Where the program looked: the checker's directory is there while the checker runs.
-		if r.Checker == nil || r.Checker.ExitCode == nil || *r.Checker.ExitCode != 0 || !strings.HasPrefix(r.Checker.Stderr, "ok in /tmp/coderun-checker-") {
-			t.Errorf("test %s: checker %+v, want exit 0 in /tmp/coderun-checker-*", r.Name, r.Checker)
+		if r.Checker == nil || r.Checker.ExitCode == nil || *r.Checker.ExitCode != 0 || !strings.HasPrefix(r.Checker.Stderr, "ok in "+judgeDir+"/coderun-checker-") {
+			t.Errorf("test %s: checker %+v, want exit 0 in %s/coderun-checker-*", r.Name, r.Checker, judgeDir)
 		}
 	}
 	assertNothingLeft(t)

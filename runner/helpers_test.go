@@ -24,6 +24,9 @@ const sandboxUID = 64123
 var (
 	runnerBin string // the runner built for this test run
 	shareDir  string // compiled test programs, readable by the sandbox uid
+	// judgeDir is the runner's --judge-dir: a top-level directory, as /coderun/judge is in a
+	// pod, since an interactive test hides its top-level directory from the program.
+	judgeDir string
 )
 
 func TestMain(m *testing.M) {
@@ -43,6 +46,15 @@ func setUp(m *testing.M) (int, error) {
 	defer os.RemoveAll(shareDir)
 	if err := os.Chmod(shareDir, 0o755); err != nil {
 		return 0, err
+	}
+	if judgeDir, err = os.MkdirTemp("/", "coderun-judge-test-"); err != nil {
+		return 0, fmt.Errorf("the tests make a top-level judge directory, as a pod has: %v", err)
+	}
+	defer os.RemoveAll(judgeDir)
+	if isRoot() {
+		if err := os.Chown(judgeDir, sandboxUID, sandboxUID); err != nil {
+			return 0, err
+		}
 	}
 	runnerBin = filepath.Join(shareDir, "runner")
 	build := exec.Command("go", "build", "-o", runnerBin, ".")
@@ -209,7 +221,7 @@ type invocation struct {
 // runRaw runs `runner run --workdir DIR` with the raw job bytes on stdin (or extra args).
 func runRaw(t *testing.T, workdir string, job []byte, extraArgs ...string) invocation {
 	t.Helper()
-	args := append([]string{"run", "--workdir", workdir}, extraArgs...)
+	args := append([]string{"run", "--workdir", workdir, "--judge-dir", judgeDir}, extraArgs...)
 	cmd := exec.Command(runnerBin, args...)
 	asSandboxUser(cmd)
 	cmd.Stdin = bytes.NewReader(job)

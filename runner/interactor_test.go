@@ -1,7 +1,10 @@
 package main_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -248,6 +251,52 @@ func TestTheInteractorCanNeitherSignalNorTraceTheProgramOrTheRunners(t *testing.
 	if r.Interactor.Stderr != want || num(r.Interactor.ExitCode) != "0" || num(r.ExitCode) != "0" || r.LimitExceeded != nil {
 		t.Errorf("attack: stderr\n%s\nwant\n%s\ninteractor exit %s, program exit %s signal %s; want both 0",
 			r.Interactor.Stderr, want, num(r.Interactor.ExitCode), num(r.ExitCode), num(r.Signal))
+	}
+}
+
+// The program runs as the interactor's uid, at the same time: without a Landlock domain of
+// its own it could open the interactor's input and answer files by the paths on its command
+// line, or its memory and fds through /proc, and so learn the secret or forge the verdict.
+func TestTheProgramCannotReadTheInteractorsFilesOrMemory(t *testing.T) {
+	src, err := os.ReadFile("testdata/interact_steal.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := compileC(t, "interact_steal", string(src))
+	tests := runInteractive(t, interactiveJob([]string{bin}, nil, secretTests("63"), defaultLimits(),
+		scriptInteractor(guessInteractor, defaultLimits())), 1)
+	r := tests[0]
+	var files, filesTried, dirs, dirsTried, mem, memTried, fds, fdsTried int
+	report := r.Stderr[max(strings.LastIndex(r.Stderr, "\nfiles "), -1)+1:]
+	if _, err := fmt.Sscanf(report, "files %d/%d dirs %d/%d mem %d/%d fds %d/%d\n", &files, &filesTried, &dirs, &dirsTried, &mem, &memTried, &fds, &fdsTried); err != nil {
+		t.Fatalf("the attack's report %q: %v", r.Stderr, err)
+	}
+	// The interactor's three files (input, output, answer); the mem of the interactor and
+	// of the runners, twice each.
+	if filesTried < 3 || memTried < 2 {
+		t.Fatalf("the attack found too little to try (%q): the test no longer tests", r.Stderr)
+	}
+	if files+dirs+mem+fds != 0 || strings.Contains(r.Stderr, "read ") {
+		t.Errorf("the program reached the interactor: %q; want nothing opened", r.Stderr)
+	}
+	if num(r.ExitCode) != "0" || num(r.Interactor.ExitCode) != "0" {
+		t.Errorf("program exit %s, interactor exit %s stderr %q; want both 0", num(r.ExitCode), num(r.Interactor.ExitCode), r.Interactor.Stderr)
+	}
+}
+
+// Without a top-level judge directory apart from the work directory, an interactive job
+// cannot keep its interactor's files from the program: the runner refuses it, saying why.
+func TestAnInteractiveJobNeedsAJudgeDirectoryApartFromTheProgram(t *testing.T) {
+	argv, files := shProgram(binarySearch)
+	job := interactiveJob(argv, files, secretTests("5"), defaultLimits(), scriptInteractor(guessInteractor, defaultLimits()))
+	data, err := json.Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := newWorkdir(t)
+	inv := runRaw(t, work, data, "--judge-dir", filepath.Join(work, "judge"))
+	if !strings.Contains(str(inv.result.Error), "must be in a top-level directory apart from") || len(inv.result.Tests) != 0 {
+		t.Errorf("error %s with %d tests; want the refusal and no test", str(inv.result.Error), len(inv.result.Tests))
 	}
 }
 

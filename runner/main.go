@@ -28,8 +28,10 @@ func init() { runtime.LockOSThread() }
 const usage = `usage:
   runner install DIR                  copy this binary to DIR/runner
   runner idle                         wait as PID 1 of a warm pod, reaping zombies, until SIGTERM
-  runner run [--workdir DIR] [--pristine] [FILE]
+  runner run [--workdir DIR] [--judge-dir DIR] [--pristine] [FILE]
                                       run the job document in FILE (or stdin), print the result JSON;
+                                      --judge-dir holds the checker's and the interactor's files, in a
+                                      top-level directory the program is kept out of (interactive jobs);
                                       --pristine first removes what an earlier run in this container
                                       left (processes, files, IPC) and refuses if it cannot
 `
@@ -123,6 +125,7 @@ func awaitInputEnd(stdin io.Reader) {
 // runArgs are the arguments of `runner run`.
 type runArgs struct {
 	workdir  string
+	judgeDir string // where checkers and interactors get their directories ("" the temporary directory)
 	file     string // "" reads the job from stdin
 	pristine bool   // a pool pod that may have served before: clean and verify first
 }
@@ -132,7 +135,8 @@ func parseRunArgs(args []string) (runArgs, error) {
 	fs.SetOutput(io.Discard) // the error goes into the result instead
 	dirFlag := fs.String("workdir", "", "work directory (default $CODERUN_WORKDIR, else a new temporary directory)")
 	pristine := fs.Bool("pristine", false, "remove what an earlier run in this container left, and verify it, before the job")
-	const runUsage = "usage: runner run [--workdir DIR] [--pristine] [FILE]"
+	judgeFlag := fs.String("judge-dir", "", "where checkers and interactors get their directories: in a top-level directory apart from the work directory (default the temporary directory; an interactive job needs it)")
+	const runUsage = "usage: runner run [--workdir DIR] [--judge-dir DIR] [--pristine] [FILE]"
 	if err := fs.Parse(args); err != nil {
 		return runArgs{}, errors.New("bad arguments to runner run: " + err.Error() + "; " + runUsage)
 	}
@@ -142,7 +146,7 @@ func parseRunArgs(args []string) (runArgs, error) {
 	if *pristine && *dirFlag == "" {
 		return runArgs{}, errors.New("runner run --pristine needs --workdir: it empties that directory; " + runUsage)
 	}
-	return runArgs{workdir: *dirFlag, file: fs.Arg(0), pristine: *pristine}, nil
+	return runArgs{workdir: *dirFlag, judgeDir: *judgeFlag, file: fs.Arg(0), pristine: *pristine}, nil
 }
 
 // runJob returns a failure of the runner or of the job document, never of the program; the
@@ -166,7 +170,7 @@ func runJob(args runArgs, stdin io.Reader, out *protocol.ResultWriter) (err erro
 	// Before the job is read: a session opened ahead into a pool pod does this while it waits,
 	// off the run's path. Nothing but the operator's exec can start a process here afterwards.
 	if args.pristine {
-		if err := sandbox.MakePristine(sandbox.PodPlaces(args.workdir)); err != nil {
+		if err := sandbox.MakePristine(sandbox.PodPlaces(args.workdir, args.judgeDir)); err != nil {
 			return err
 		}
 	}
@@ -189,5 +193,5 @@ func runJob(args runArgs, stdin io.Reader, out *protocol.ResultWriter) (err erro
 			}
 		}()
 	}
-	return execute.Execute(sb, job, dir, out)
+	return execute.Execute(sb, job, execute.Dirs{Work: dir, Judge: args.judgeDir}, out)
 }

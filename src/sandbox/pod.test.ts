@@ -79,9 +79,10 @@ describe('buildSandboxPod: every sandbox layer', () => {
     expect(main?.volumeMounts).toEqual([
       { name: 'coderun-bin', mountPath: '/coderun/bin', readOnly: true },
       { name: 'work', mountPath: '/work' },
+      { name: 'judge', mountPath: '/coderun/judge' },
       { name: 'tmp', mountPath: '/tmp' },
     ]);
-    expect(spec.volumes?.map((v) => v.name)).toEqual(['coderun-bin', 'work', 'tmp']);
+    expect(spec.volumes?.map((v) => v.name)).toEqual(['coderun-bin', 'work', 'judge', 'tmp']);
     expect(spec.volumes?.some((v) => v.configMap !== undefined || v.secret !== undefined)).toBe(false);
   });
 
@@ -91,6 +92,7 @@ describe('buildSandboxPod: every sandbox layer', () => {
 
   test('the tmpfs sizes follow the run memory limit: what the program stores there is memory it is charged for', () => {
     expect(spec.volumes).toContainEqual({ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: `${64 + 256}Mi` } });
+    expect(spec.volumes).toContainEqual({ name: 'judge', emptyDir: { medium: 'Memory', sizeLimit: `${64 + 256}Mi` } });
     expect(spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } });
   });
 
@@ -150,11 +152,11 @@ test('idle mode (warm pool pod): same layers, runner idle, no deadline, restart 
   expect(idle.containers[0]?.command).toEqual(['/coderun/bin/runner', 'idle']);
   expect(idle.restartPolicy).toBe('Always');
   expect(idle).not.toHaveProperty('activeDeadlineSeconds');
-  expect(idle.volumes?.map((v) => v.name)).toEqual(['coderun-bin', 'work', 'tmp']);
+  expect(idle.volumes?.map((v) => v.name)).toEqual(['coderun-bin', 'work', 'judge', 'tmp']);
   expect(idle.containers[0]?.securityContext?.readOnlyRootFilesystem).toBe(true);
   expect(idle.automountServiceAccountToken).toBe(false);
   expect(idle.dnsPolicy).toBe('None');
-  expect(runnerRunCommand()).toEqual(['/coderun/bin/runner', 'run', '--workdir', '/work', '--pristine']);
+  expect(runnerRunCommand()).toEqual(['/coderun/bin/runner', 'run', '--workdir', '/work', '--judge-dir', '/coderun/judge', '--pristine']);
 });
 
 describe('resources and deadline', () => {

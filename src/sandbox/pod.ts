@@ -72,6 +72,11 @@ export const SANDBOX_PATHS = {
   binDir: '/coderun/bin',
   runner: '/coderun/bin/runner',
   workdir: '/work',
+  /**
+   * The checker's and the interactor's directories: a top-level directory of its own, which the
+   * runner hides from the program during an interactive test (a Landlock domain per side).
+   */
+  judgeDir: '/coderun/judge',
   tmp: '/tmp',
   /** Where the runner image keeps the binary. */
   runnerInImage: '/runner',
@@ -79,7 +84,7 @@ export const SANDBOX_PATHS = {
 
 export const SANDBOX_CONTAINER = 'sandbox';
 export const RUNNER_INIT_CONTAINER = 'install-runner';
-const VOLUMES = { bin: 'coderun-bin', work: 'work', tmp: 'tmp' } as const;
+const VOLUMES = { bin: 'coderun-bin', work: 'work', judge: 'judge', tmp: 'tmp' } as const;
 
 /**
  * The runner command that runs one job, given on its stdin through an exec. Only the runner
@@ -89,7 +94,7 @@ const VOLUMES = { bin: 'coderun-bin', work: 'work', tmp: 'tmp' } as const;
  * several runs, warmPool.runsPerPod; in a fresh pod it finds nothing).
  */
 export function runnerRunCommand(): string[] {
-  return [SANDBOX_PATHS.runner, 'run', '--workdir', SANDBOX_PATHS.workdir, '--pristine'];
+  return [SANDBOX_PATHS.runner, 'run', '--workdir', SANDBOX_PATHS.workdir, '--judge-dir', SANDBOX_PATHS.judgeDir, '--pristine'];
 }
 
 /** The command of every sandbox pod, cold or warm: wait for the exec that brings the job. */
@@ -188,6 +193,8 @@ function volumes(input: SandboxPodSpecInput, config: SandboxConfig): V1Volume[] 
   return [
     { name: VOLUMES.bin, emptyDir: { sizeLimit: '64Mi' } },
     { name: VOLUMES.work, emptyDir: { medium: 'Memory', sizeLimit: `${config.workdirMiB + (input.memoryMiB ?? 0)}Mi` } },
+    // The checker's or interactor's files and a test's input and answer: sized like the work directory.
+    { name: VOLUMES.judge, emptyDir: { medium: 'Memory', sizeLimit: `${config.workdirMiB + (input.memoryMiB ?? 0)}Mi` } },
     { name: VOLUMES.tmp, emptyDir: { medium: 'Memory', sizeLimit: `${tmpMiB}Mi` } },
   ];
 }
@@ -196,6 +203,7 @@ function mainMounts(): V1VolumeMount[] {
   return [
     { name: VOLUMES.bin, mountPath: SANDBOX_PATHS.binDir, readOnly: true },
     { name: VOLUMES.work, mountPath: SANDBOX_PATHS.workdir },
+    { name: VOLUMES.judge, mountPath: SANDBOX_PATHS.judgeDir },
     { name: VOLUMES.tmp, mountPath: SANDBOX_PATHS.tmp },
   ];
 }

@@ -9,7 +9,7 @@ import { PathRuntimes, RUN_PATHS, pathRunName, type RunPath } from './warm-suppo
 // Judging like a contest, on both paths: subtasks and test points, checkers (testlib's
 // protocol, partial points, a checker that fails or does not compile, a program that goes
 // after the checker and the answers), interactive problems (a guessing game: solved, failed,
-// a program that never answers, an interactor that crashes). Each case runs on a Runtime with a warm pool and on an
+// a program that never answers, an interactor that crashes, a program that tries to steal the secret). Each case runs on a Runtime with a warm pool and on an
 // identical one without; the checker uses the program's Runtime (same image, same pod).
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -131,6 +131,58 @@ while True:
     if reply == "correct":
         break
     lo, hi = (guess + 1, hi) if reply == "higher" else (lo, guess - 1)
+`;
+
+// A hostile program of the interactor's uid, running at the same time: once the interactor
+// has answered (so it surely runs), it tries every way to the secret: the files named on the
+// interactor's command line, its memory and fds in /proc, whatever is under /coderun. With the
+// secret it would win in its next guess; without it, it guesses 1 and loses.
+const STEAL_THE_SECRET = `import os, sys
+print(1, flush=True)
+input()
+tried = opened = 0
+found = None
+def attempt(path):
+    global tried, opened, found
+    tried += 1
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    opened += 1
+    try:
+        data = os.read(fd, 64).strip()
+        if data.isdigit():
+            found = int(data)
+    except OSError:
+        pass
+    os.close(fd)
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) == os.getpid():
+        continue
+    try:
+        if os.stat(f"/proc/{pid}").st_uid != os.getuid():
+            continue
+        args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    if os.path.basename(args[0]) == b"runner":
+        continue
+    for a in args[1:]:
+        if a.startswith(b"/") and not a.startswith(b"/proc"):
+            attempt(a)
+    attempt(f"/proc/{pid}/mem")
+    for fd in range(8):
+        if os.path.lexists(f"/proc/{pid}/fd/{fd}"):
+            attempt(f"/proc/{pid}/fd/{fd}")
+for root, _, names in os.walk("/coderun"):
+    for name in names:
+        attempt(os.path.join(root, name))
+print(f"tried {tried} opened {opened}", file=sys.stderr)
+for _ in range(6):
+    print(found or 1, flush=True)
+    if input() == "correct":
+        break
 `;
 
 // Counts up from 1: too slow for secrets above 7; stops when the interactor does.
@@ -373,6 +425,23 @@ const cases: Record<string, Case> = {
     expect: (s) => {
       expect(s).toMatchObject({ phase: 'Completed', verdict: 'Accepted', compile: { exitCode: 0 } });
       expect(s.tests?.map((t) => t.message)).toEqual(['guessed 42 in 7 guesses', 'guessed 77 in 7 guesses']);
+    },
+  },
+  'interactive-hostile-program': {
+    language: 'python3',
+    spec: (runtime) => ({
+      source: { inline: STEAL_THE_SECRET },
+      tests: secrets(73),
+      interactor: { runtime, source: { inline: GUESS_INTERACTOR } },
+    }),
+    expect: (s) => {
+      // The secret stayed with the interactor: the program guessed blind and lost.
+      expect(s).toMatchObject({ phase: 'Completed', verdict: 'WrongAnswer' });
+      expect(s.tests?.[0]?.message).toBe('none of 7 guesses was 73');
+      const [, tried, opened] = /tried (\d+) opened (\d+)/.exec(s.tests?.[0]?.stderr ?? '') ?? [];
+      expect(Number(opened)).toBe(0);
+      // The interactor's three files, its mem and fds: enough tried that the case still tests.
+      expect(Number(tried)).toBeGreaterThanOrEqual(4);
     },
   },
   'interactive-broken-interactor': {

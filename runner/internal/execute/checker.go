@@ -29,11 +29,12 @@ type checker struct {
 var checkFiles = []string{"input", "output", "answer"}
 
 // compileChecker writes and compiles the checker (name: or the interactor) in a directory
-// of its own, outside the program's work directory; written gets its compile step's result.
+// of its own under judgeDir, outside the program's work directory; written gets its compile
+// step's result.
 // Nil without error: it did not compile (its result is written; the operator reports it as
 // the problem setter's fault) and no test is run.
-func compileChecker(sb *sandbox.Session, name string, c *protocol.Checker, written func(protocol.CompileResult)) (*checker, error) {
-	dir, err := os.MkdirTemp("", "coderun-"+name+"-")
+func compileChecker(sb *sandbox.Session, judgeDir, name string, c *protocol.Checker, written func(protocol.CompileResult)) (*checker, error) {
+	dir, err := os.MkdirTemp(judgeDir, "coderun-"+name+"-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the %s's directory: %v", name, err)
 	}
@@ -75,26 +76,26 @@ func (chk *checker) build(sb *sandbox.Session, c *protocol.Checker, written func
 	return nil
 }
 
-// unpack recreates the checker's directory from its snapshot and a fresh directory with
-// the files of a test (named as files, with contents), and returns the argv with their
-// paths appended; cleanup removes both directories.
-func (chk *checker) unpack(names []string, contents [][]byte) (argv []string, cleanup func(), err error) {
+// unpack recreates the checker's directory from its snapshot and a fresh directory beside it
+// with the files of a test (named as files, with contents), and returns the argv with their
+// paths appended and both directories; cleanup removes them.
+func (chk *checker) unpack(names []string, contents [][]byte) (argv, dirs []string, cleanup func(), err error) {
 	// Whatever stands at the checker's path now was put there by the program: it goes.
 	if err := workdir.ForceRemove(chk.dir); err != nil && !os.IsNotExist(err) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := os.Mkdir(chk.dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("cannot recreate the %s's directory: %v", chk.name, err)
+		return nil, nil, nil, fmt.Errorf("cannot recreate the %s's directory: %v", chk.name, err)
 	}
 	removeDir := func() { _ = workdir.ForceRemove(chk.dir) }
 	if err := chk.snap.Restore(); err != nil {
 		removeDir()
-		return nil, nil, fmt.Errorf("cannot restore the %s: %v", chk.name, err)
+		return nil, nil, nil, fmt.Errorf("cannot restore the %s: %v", chk.name, err)
 	}
-	data, err := os.MkdirTemp("", "coderun-"+chk.name+"-files-")
+	data, err := os.MkdirTemp(filepath.Dir(chk.dir), "coderun-"+chk.name+"-files-")
 	if err != nil {
 		removeDir()
-		return nil, nil, fmt.Errorf("cannot create the %s's test directory: %v", chk.name, err)
+		return nil, nil, nil, fmt.Errorf("cannot create the %s's test directory: %v", chk.name, err)
 	}
 	cleanup = func() {
 		removeDir()
@@ -105,16 +106,16 @@ func (chk *checker) unpack(names []string, contents [][]byte) (argv []string, cl
 		p := filepath.Join(data, names[i])
 		if err := os.WriteFile(p, content, 0o644); err != nil {
 			cleanup()
-			return nil, nil, fmt.Errorf("cannot write the %s's %s file: %v", chk.name, names[i], err)
+			return nil, nil, nil, fmt.Errorf("cannot write the %s's %s file: %v", chk.name, names[i], err)
 		}
 		argv = append(argv, p)
 	}
-	return argv, cleanup, nil
+	return argv, []string{chk.dir, data}, cleanup, nil
 }
 
 // check runs the checker on one test: its input, the program's output and the answer.
 func (chk *checker) check(sb *sandbox.Session, t protocol.Test, output []byte) (protocol.Run, error) {
-	argv, cleanup, err := chk.unpack(checkFiles, [][]byte{[]byte(t.Stdin), output, []byte(t.Answer)})
+	argv, _, cleanup, err := chk.unpack(checkFiles, [][]byte{[]byte(t.Stdin), output, []byte(t.Answer)})
 	if err != nil {
 		return protocol.Run{}, err
 	}

@@ -12,11 +12,25 @@ import (
 	"coderun.dev/runner/internal/workdir"
 )
 
-// Execute runs a validated job in dir and writes the compile step's and each test's result to
-// out as soon as it has them. A returned error is a failure of the runner itself (files that
-// cannot be written, a command that cannot be started, leftovers that cannot be removed): it
-// ends the job, and the results written so far stand.
-func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.ResultWriter) error {
+// Dirs are where a job's files go: the program's work directory, and the directory under which
+// the checker and the interactor get theirs ("" the temporary directory).
+type Dirs struct {
+	Work, Judge string
+}
+
+// Execute runs a validated job in dirs.Work and writes the compile step's and each test's
+// result to out as soon as it has them. A returned error is a failure of the runner itself
+// (files that cannot be written, a command that cannot be started, leftovers that cannot be
+// removed): it ends the job, and the results written so far stand.
+func Execute(sb *sandbox.Session, job protocol.Job, dirs Dirs, out *protocol.ResultWriter) error {
+	dir := dirs.Work
+	var confine *sandbox.Confinement
+	if job.Interactor != nil {
+		var err error
+		if confine, err = interactiveConfinement(dirs); err != nil {
+			return err
+		}
+	}
 	if err := workdir.WriteFiles(dir, job.Files); err != nil {
 		return err
 	}
@@ -51,14 +65,14 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 	var chk, inter *checker
 	if job.Checker != nil {
 		var err error
-		if chk, err = compileChecker(sb, "checker", job.Checker, out.CheckerCompile); err != nil || chk == nil {
+		if chk, err = compileChecker(sb, dirs.Judge, "checker", job.Checker, out.CheckerCompile); err != nil || chk == nil {
 			return err
 		}
 		defer chk.close()
 	}
 	if job.Interactor != nil {
 		var err error
-		if inter, err = compileChecker(sb, "interactor", job.Interactor, out.InteractorCompile); err != nil || inter == nil {
+		if inter, err = compileChecker(sb, dirs.Judge, "interactor", job.Interactor, out.InteractorCompile); err != nil || inter == nil {
 			return err
 		}
 		defer inter.close()
@@ -78,7 +92,7 @@ func Execute(sb *sandbox.Session, job protocol.Job, dir string, out *protocol.Re
 		var res protocol.TestResult
 		var output []byte
 		if inter != nil {
-			run, judged, err := interactTest(inter, t, interact.Side{Argv: job.RunCommand, Dir: dir, Env: env, Limits: job.Limits})
+			run, judged, err := interactTest(inter, t, interact.Side{Argv: job.RunCommand, Dir: dir, Env: env, Limits: job.Limits, Confine: confine})
 			if err != nil {
 				return fmt.Errorf("test %q: %v", t.Name, err)
 			}

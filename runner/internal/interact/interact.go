@@ -27,10 +27,11 @@ const SideCommand = "side"
 // Side is what one side runs: as sandbox.Spec without stdin bytes (its stdin and stdout are
 // the pipes to the other side) and without merged output.
 type Side struct {
-	Argv   []string        `json:"argv"`
-	Dir    string          `json:"dir"`
-	Env    []string        `json:"env"`
-	Limits protocol.Limits `json:"limits"`
+	Argv    []string             `json:"argv"`
+	Dir     string               `json:"dir"`
+	Env     []string             `json:"env"`
+	Limits  protocol.Limits      `json:"limits"`
+	Confine *sandbox.Confinement `json:"confine,omitempty"`
 }
 
 // sideReply is what the side command prints on its stdout.
@@ -154,7 +155,7 @@ func runSide(stdin io.Reader) (*sandbox.Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := sb.Run(sandbox.Spec{Argv: side.Argv, Dir: side.Dir, Env: side.Env, Limits: side.Limits, StdinFile: in, StdoutFile: out})
+	o, err := sb.Run(sandbox.Spec{Argv: side.Argv, Dir: side.Dir, Env: side.Env, Limits: side.Limits, StdinFile: in, StdoutFile: out, Confine: side.Confine})
 	if err != nil {
 		return nil, fmt.Errorf("%q could not be started: %v", side.Argv[0], err)
 	}

@@ -16,7 +16,7 @@ import (
 // A warm pool pod may serve several runs one after another (the Runtime's warmPool.runsPerPod).
 // Everything one run could leave in the container for the next lives in a few places: the
 // uid's processes (and with them their memfds, sockets, inotify watches, rlimits, pipes), the
-// writable file systems (the work directory, /tmp, /dev/shm), the IPC namespace (SysV objects,
+// writable file systems (the work directory, the judge directory, /tmp, /dev/shm), the IPC namespace (SysV objects,
 // POSIX message queues) and the termination log (emptied before every run anyway). The root
 // file system and the runner's directory are read-only mounts a program cannot remount (no
 // capabilities, no_new_privs), and keyrings are refused by the filter.
@@ -28,14 +28,19 @@ type Places struct {
 	UID int
 	// Workdir is emptied whole: the job's files are written into an empty directory.
 	Workdir string
-	// Outside are other writable directories (/tmp, /dev/shm, message queue mounts), where
-	// everything of the uid is removed.
+	// Outside are other writable directories (/tmp, /dev/shm, message queue mounts, the judge
+	// directory), where everything of the uid is removed.
 	Outside []string
 }
 
-// PodPlaces are the places of a sandbox pod whose work directory is workdir.
-func PodPlaces(workdir string) Places {
-	return Places{UID: os.Getuid(), Workdir: workdir, Outside: append(slices.Clone(outsideDirs), mqueueDirs()...)}
+// PodPlaces are the places of a sandbox pod whose work directory is workdir, and whose
+// checkers and interactors had their directories in judgeDir (when not "").
+func PodPlaces(workdir, judgeDir string) Places {
+	outside := append(slices.Clone(outsideDirs), mqueueDirs()...)
+	if judgeDir != "" {
+		outside = append(outside, judgeDir)
+	}
+	return Places{UID: os.Getuid(), Workdir: workdir, Outside: outside}
 }
 
 // strayWait bounds how long killed processes may take to disappear (PID 1 reaps them).

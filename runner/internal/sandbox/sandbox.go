@@ -31,6 +31,8 @@ type Spec struct {
 	// and a capture: an interactive test's pipes to the other side. Run closes them once the
 	// shim has its copies, so that the other side sees EOF when the program's tree is gone.
 	StdinFile, StdoutFile *os.File
+	// Confine, when set, runs the program in a Landlock domain of its own (see Confinement).
+	Confine *Confinement
 }
 
 // Outcome is what one run of a program did.
@@ -123,6 +125,9 @@ func (s *Session) Run(spec Spec) (Outcome, error) {
 	mem := s.memory().meter(spec.Dir)
 	cpuM := newCPUMeter(s.memory().cpu)
 	argv := append([]string{"runner", ShimCommand}, shimLimitsFor(spec.Limits, s.otherTasks).args()...)
+	if spec.Confine != nil {
+		argv = append(argv, spec.Confine.args()...)
+	}
 	argv = append(append(argv, "--"), spec.Argv...)
 	pid, err := syscall.ForkExec("/proc/self/exe", argv, &syscall.ProcAttr{
 		Dir:   spec.Dir,

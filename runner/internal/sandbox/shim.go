@@ -63,28 +63,39 @@ func (s shimLimits) args() []string {
 	}
 }
 
-func parseShimArgs(args []string) (shimLimits, []string, error) {
+// parseShimArgs reads the limits, the confinement (nil without a hide= argument) and the
+// program's argv.
+func parseShimArgs(args []string) (shimLimits, *Confinement, []string, error) {
 	var s shimLimits
+	var c *Confinement
 	fields := map[string]*uint64{"cpu": &s.cpuSeconds, "fsize": &s.fileSizeBytes, "nproc": &s.nproc, "stack": &s.stackBytes}
 	for i, a := range args {
 		if a == "--" {
 			if len(args[i+1:]) == 0 {
-				return s, nil, errors.New("no program after --")
+				return s, nil, nil, errors.New("no program after --")
 			}
-			return s, args[i+1:], nil
+			return s, c, args[i+1:], nil
 		}
 		k, v, ok := strings.Cut(a, "=")
+		switch {
+		case k == "hide" && c == nil:
+			c = &Confinement{Hide: v}
+			continue
+		case k == "reach" && c != nil:
+			c.Reach = append(c.Reach, v)
+			continue
+		}
 		dst, known := fields[k]
 		if !ok || !known {
-			return s, nil, fmt.Errorf("unknown shim argument %q", a)
+			return s, nil, nil, fmt.Errorf("unknown shim argument %q", a)
 		}
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return s, nil, fmt.Errorf("shim argument %q: %v", a, err)
+			return s, nil, nil, fmt.Errorf("shim argument %q: %v", a, err)
 		}
 		*dst = n
 	}
-	return s, nil, errors.New("missing -- before the program")
+	return s, nil, nil, errors.New("missing -- before the program")
 }
 
 // ShimMain runs in the re-executed child. The caller must have locked the main goroutine to
@@ -101,12 +112,19 @@ func ShimMain(args []string) int {
 		fmt.Fprintf(status, "error %v\n", err)
 		return 127
 	}
-	limits, argv, err := parseShimArgs(args)
+	limits, confinement, argv, err := parseShimArgs(args)
 	if err != nil {
 		return fail(err)
 	}
 	if err := applyLimits(limits); err != nil {
 		return fail(err)
+	}
+	// Before the filter is installed: its listener goes to the runner, and the program starts
+	// in the domain.
+	if confinement != nil {
+		if err := confine(*confinement); err != nil {
+			return fail(err)
+		}
 	}
 	listener, err := installSandboxFilter(filterTarget{auditArch: nativeAuditArch, sys: nativeSyscalls, mainPid: uint32(os.Getpid())})
 	if err != nil {

@@ -15,12 +15,17 @@ func TestShimArgumentsRoundTrip(t *testing.T) {
 		t.Fatalf("shim limits = %+v", s)
 	}
 	args := append(s.args(), "--", "./main", "--flag")
-	got, argv, err := parseShimArgs(args)
-	if err != nil || got != s || strings.Join(argv, " ") != "./main --flag" {
-		t.Fatalf("parse = %+v %v %v", got, argv, err)
+	got, c, argv, err := parseShimArgs(args)
+	if err != nil || got != s || c != nil || strings.Join(argv, " ") != "./main --flag" {
+		t.Fatalf("parse = %+v %v %v %v", got, c, argv, err)
 	}
-	for _, bad := range [][]string{{"cpu=1"}, {"cpu=x", "--", "a"}, {"procs=1", "--", "a"}, {"cpu=1", "--"}} {
-		if _, _, err := parseShimArgs(bad); err == nil {
+	confined := Confinement{Hide: "/coderun", Reach: []string{"/coderun/judge/a", "/coderun/judge/b"}}
+	args = append(append(s.args(), confined.args()...), "--", "./main")
+	if _, c, _, err = parseShimArgs(args); err != nil || c == nil || c.Hide != confined.Hide || strings.Join(c.Reach, " ") != "/coderun/judge/a /coderun/judge/b" {
+		t.Fatalf("parse of a confinement = %+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"cpu=1"}, {"cpu=x", "--", "a"}, {"procs=1", "--", "a"}, {"cpu=1", "--"}, {"reach=/coderun/x", "--", "a"}} {
+		if _, _, _, err := parseShimArgs(bad); err == nil {
 			t.Errorf("parseShimArgs(%q) accepted bad arguments", bad)
 		}
 	}
