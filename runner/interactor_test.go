@@ -256,7 +256,9 @@ func TestTheInteractorCanNeitherSignalNorTraceTheProgramOrTheRunners(t *testing.
 
 // The program runs as the interactor's uid, at the same time: without a Landlock domain of
 // its own it could open the interactor's input and answer files by the paths on its command
-// line, or its memory and fds through /proc, and so learn the secret or forge the verdict.
+// line, or its memory and fds through /proc, and so learn the secret or forge the verdict; and
+// without the attribute calls refused, it could make the input unreadable (chmod, an ACL) for
+// an interactor that then takes an empty secret.
 func TestTheProgramCannotReadTheInteractorsFilesOrMemory(t *testing.T) {
 	src, err := os.ReadFile("testdata/interact_steal.c")
 	if err != nil {
@@ -266,9 +268,10 @@ func TestTheProgramCannotReadTheInteractorsFilesOrMemory(t *testing.T) {
 	tests := runInteractive(t, interactiveJob([]string{bin}, nil, secretTests("63"), defaultLimits(),
 		scriptInteractor(guessInteractor, defaultLimits())), 1)
 	r := tests[0]
-	var files, filesTried, dirs, dirsTried, mem, memTried, fds, fdsTried int
+	var files, filesTried, dirs, dirsTried, mem, memTried, fds, fdsTried, attrs, attrsTried int
 	report := r.Stderr[max(strings.LastIndex(r.Stderr, "\nfiles "), -1)+1:]
-	if _, err := fmt.Sscanf(report, "files %d/%d dirs %d/%d mem %d/%d fds %d/%d\n", &files, &filesTried, &dirs, &dirsTried, &mem, &memTried, &fds, &fdsTried); err != nil {
+	if _, err := fmt.Sscanf(report, "files %d/%d dirs %d/%d mem %d/%d fds %d/%d attrs %d/%d\n",
+		&files, &filesTried, &dirs, &dirsTried, &mem, &memTried, &fds, &fdsTried, &attrs, &attrsTried); err != nil {
 		t.Fatalf("the attack's report %q: %v", r.Stderr, err)
 	}
 	// The interactor's three files (input, output, answer); the mem of the interactor and
@@ -276,7 +279,7 @@ func TestTheProgramCannotReadTheInteractorsFilesOrMemory(t *testing.T) {
 	if filesTried < 3 || memTried < 2 {
 		t.Fatalf("the attack found too little to try (%q): the test no longer tests", r.Stderr)
 	}
-	if files+dirs+mem+fds != 0 || strings.Contains(r.Stderr, "read ") {
+	if files+dirs+mem+fds+attrs != 0 || strings.Contains(r.Stderr, "read ") {
 		t.Errorf("the program reached the interactor: %q; want nothing opened", r.Stderr)
 	}
 	if num(r.ExitCode) != "0" || num(r.Interactor.ExitCode) != "0" {

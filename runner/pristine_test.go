@@ -15,7 +15,7 @@ import (
 
 // leaveC is what a hostile run leaves for the next run in its pod when its runner is gone:
 // a background process in a session of its own, files in the work directory, /tmp and
-// /dev/shm, an extended attribute on the work directory itself, and SysV shared memory,
+// /dev/shm, an extended attribute and a default ACL on the work directory itself, and SysV shared memory,
 // semaphores and message queues (one opened to everyone). It prints the background process's pid.
 const leaveC = `
 #include <fcntl.h>
@@ -37,6 +37,9 @@ static void put(const char *path) {
 int main(int argc, char **argv) {
 	put(argv[1]); put(argv[2]); put(argv[3]);
 	if (setxattr(argv[4], "user.stash", "secret", 6, 0) != 0) { perror("setxattr"); exit(3); }
+	/* A default ACL (owner: write only) that every file made later in the directory inherits. */
+	static const char acl[] = {2, 0, 0, 0, 1, 0, 2, 0, 0xff, 0xff, 0xff, 0xff, 4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+	if (setxattr(argv[4], "system.posix_acl_default", acl, sizeof acl, 0) != 0) { perror("setxattr acl"); exit(3); }
 	int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
 	int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	int msg = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
@@ -200,6 +203,9 @@ func TestPristineRemovesWhatAnEarlierRunLeft(t *testing.T) {
 	}
 	if n, _ := syscall.Getxattr(workdir, "user.stash", make([]byte, 64)); n > 0 {
 		t.Fatal("the earlier run's extended attribute on the work directory is still there")
+	}
+	if n, _ := syscall.Getxattr(workdir, "system.posix_acl_default", make([]byte, 64)); n > 0 {
+		t.Fatal("the earlier run's default ACL on the work directory is still there")
 	}
 	for _, kind := range []string{"shm", "sem", "msg"} {
 		if left := sysvOf(t, kind, sandboxUID); len(left) > 0 {

@@ -2,7 +2,8 @@
    hostile program of the same uid would, once the interactor has answered its first guess (so
    it surely runs). For every other process of its uid it opens the absolute paths on its
    command line (the interactor's input and answer files; a runner's name only the program's
-   own directories), lists their directories and its cwd, opens
+   own directories), changes their mode, ACL and times and those of their directories, lists
+   those directories and its cwd, opens
    its /proc/PID/mem for reading and writing and each of its /proc/PID/fd/N. It reports on
    stderr (its stdout is the interactor's stdin) how many of each kind it tried and how many
    succeeded, prints any secret it could read, and plays the guessing game correctly. */
@@ -13,10 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct tally { int tried, opened; };
-static struct tally files, dirs, mem, fds;
+static struct tally files, dirs, mem, fds, attrs;
+
+/* Takes the file away from the interactor without opening it: its mode, an ACL, its times. */
+static void try_attrs(const char *path) {
+	static const char acl[] = {2, 0, 0, 0, 1, 0, 2, 0, 0xff, 0xff, 0xff, 0xff, 4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+	attrs.tried += 3;
+	if (chmod(path, 0) == 0) attrs.opened++;
+	if (setxattr(path, "system.posix_acl_access", acl, sizeof acl, 0) == 0) attrs.opened++;
+	if (utimensat(AT_FDCWD, path, NULL, 0) == 0) attrs.opened++;
+}
 
 static void try_open(struct tally *t, const char *path, int flags) {
 	t->tried++;
@@ -59,10 +70,11 @@ static void steal(void) {
 			const char *arg = cmdline + i;
 			if (arg[0] != '/' || strncmp(arg, "/proc", 5) == 0) continue;
 			try_open(&files, arg, O_RDONLY);
+			try_attrs(arg);
 			char dir[4096];
 			snprintf(dir, sizeof dir, "%s", arg);
 			char *slash = strrchr(dir, '/');
-			if (slash && slash != dir) { *slash = 0; try_dir(dir); }
+			if (slash && slash != dir) { *slash = 0; try_dir(dir); try_attrs(dir); }
 		}
 		snprintf(path, sizeof path, "/proc/%d/cwd", pid);
 		try_dir(path);
@@ -76,8 +88,8 @@ static void steal(void) {
 		}
 	}
 	if (d) closedir(d);
-	fprintf(stderr, "files %d/%d dirs %d/%d mem %d/%d fds %d/%d\n", files.opened, files.tried, dirs.opened, dirs.tried,
-	        mem.opened, mem.tried, fds.opened, fds.tried);
+	fprintf(stderr, "files %d/%d dirs %d/%d mem %d/%d fds %d/%d attrs %d/%d\n", files.opened, files.tried, dirs.opened, dirs.tried,
+	        mem.opened, mem.tried, fds.opened, fds.tried, attrs.opened, attrs.tried);
 }
 
 int main(void) {

@@ -135,8 +135,9 @@ while True:
 
 // A hostile program of the interactor's uid, running at the same time: once the interactor
 // has answered (so it surely runs), it tries every way to the secret: the files named on the
-// interactor's command line, its memory and fds in /proc, whatever is under /coderun. With the
-// secret it would win in its next guess; without it, it guesses 1 and loses.
+// interactor's command line (and to make them unreadable), its memory and fds in /proc, whatever
+// is under /coderun. With the secret it would win in its next guess; without it, it guesses 1
+// and loses.
 const STEAL_THE_SECRET = `import os, sys
 print(1, flush=True)
 input()
@@ -171,6 +172,14 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     for a in args[1:]:
         if a.startswith(b"/") and not a.startswith(b"/proc"):
             attempt(a)
+            # Take the input away: an interactor that reads nothing may accept anything.
+            for target in (a, os.path.dirname(a)):
+                tried += 1
+                try:
+                    os.chmod(target, 0)
+                    opened += 1
+                except OSError:
+                    pass
     attempt(f"/proc/{pid}/mem")
     for fd in range(8):
         if os.path.lexists(f"/proc/{pid}/fd/{fd}"):

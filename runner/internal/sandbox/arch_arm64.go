@@ -3,3 +3,13 @@ package sandbox
 import "golang.org/x/sys/unix"
 
 const nativeAuditArch = unix.AUDIT_ARCH_AARCH64
+
+// attributeSyscalls change a file's mode, owner, times or extended attributes (ACLs among
+// them): what Landlock does not govern.
+var attributeSyscalls = []uint32{
+	unix.SYS_FCHMOD, unix.SYS_FCHMODAT, unix.SYS_FCHMODAT2,
+	unix.SYS_FCHOWN, unix.SYS_FCHOWNAT,
+	unix.SYS_SETXATTR, unix.SYS_LSETXATTR, unix.SYS_FSETXATTR, unix.SYS_SETXATTRAT,
+	unix.SYS_REMOVEXATTR, unix.SYS_LREMOVEXATTR, unix.SYS_FREMOVEXATTR, unix.SYS_REMOVEXATTRAT,
+	unix.SYS_UTIMENSAT,
+}

@@ -225,6 +225,13 @@ func emptyDir(dir string, uid int, all bool) error {
 	if left != "" {
 		return fmt.Errorf("%s is still there after its removal", left)
 	}
+	// A directory of the uid's own (outside a pod) could carry an ACL that takes later files
+	// away from their readers; a pod's volumes belong to root, where the uid can set none.
+	if ownedBy(dir, uid) {
+		if err := workdir.ClearACLs(dir); err != nil {
+			return err
+		}
+	}
 	return workdir.ClearUserXattrs(dir)
 }
 

@@ -38,6 +38,11 @@ type filterTarget struct {
 	// that the runner allows it when the target is in the program's tree, or EPERM when the
 	// kernel offers no user notification.
 	askRunner uint32
+	// confined: the program runs in a Landlock domain (an interactive test), which governs
+	// opening, making and removing files but not their attributes: changing a mode, owner,
+	// times or extended attribute (an ACL) fails with EPERM, so that the program cannot take the
+	// interactor's files away from it, which it can name but not open.
+	confined bool
 }
 
 // syscallNumbers are the numbers of the system calls the filter inspects.
@@ -52,6 +57,8 @@ type syscallNumbers struct {
 	// refused reach into another process's memory or files and have no use in a judged
 	// program.
 	refused []uint32
+	// attributes are refused to a confined program (filterTarget.confined).
+	attributes []uint32
 }
 
 var nativeSyscalls = syscallNumbers{
@@ -65,7 +72,8 @@ var nativeSyscalls = syscallNumbers{
 	ioprioSet: unix.SYS_IOPRIO_SET, setpgid: unix.SYS_SETPGID, fcntl: unix.SYS_FCNTL, ioctl: unix.SYS_IOCTL,
 	ptrace:       unix.SYS_PTRACE,
 	migratePages: unix.SYS_MIGRATE_PAGES, movePages: unix.SYS_MOVE_PAGES, perfEventOpen: unix.SYS_PERF_EVENT_OPEN,
-	prctl: unix.SYS_PRCTL,
+	prctl:      unix.SYS_PRCTL,
+	attributes: attributeSyscalls,
 	refused: []uint32{
 		unix.SYS_PROCESS_VM_READV, unix.SYS_PROCESS_VM_WRITEV, unix.SYS_KCMP,
 		unix.SYS_PIDFD_GETFD, unix.SYS_PROCESS_MADVISE, unix.SYS_PROCESS_MRELEASE,
@@ -107,6 +115,11 @@ func sandboxFilter(t filterTarget) ([]bpf.Instruction, error) {
 	a.jumpIf(bpf.JumpEqual, s.ioUringSetup, "enosys")
 	for _, nr := range s.refused {
 		a.jumpIf(bpf.JumpEqual, nr, "eperm")
+	}
+	if t.confined {
+		for _, nr := range s.attributes {
+			a.jumpIf(bpf.JumpEqual, nr, "eperm")
+		}
 	}
 	a.jumpIf(bpf.JumpEqual, s.kill, "kill()")
 	for _, nr := range []uint32{s.tkill, s.tgkill, s.rtSigqueueinfo, s.rtTgsigqueueinfo, s.pidfdOpen, s.prlimit64,

@@ -153,6 +153,33 @@ func TestSandboxFilterDecisions(t *testing.T) {
 	}
 }
 
+// A confined program (an interactive test's) may not change any file's attributes, which its
+// Landlock domain does not govern; an unconfined one may.
+func TestAConfinedProgramCannotChangeFileAttributes(t *testing.T) {
+	for _, confined := range []bool{false, true} {
+		insns, err := sandboxFilter(filterTarget{auditArch: nativeAuditArch, sys: nativeSyscalls, mainPid: 100, askRunner: eperm, confined: confined})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm, err := bpf.NewVM(insns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := uint32(unix.SECCOMP_RET_ALLOW)
+		if confined {
+			want = eperm
+		}
+		for _, nr := range append([]uint32{unix.SYS_FCHMODAT, unix.SYS_FCHOWNAT, unix.SYS_LSETXATTR, unix.SYS_REMOVEXATTR, unix.SYS_UTIMENSAT}, attributeSyscalls...) {
+			if got, err := vm.Run(filterInput(nativeAuditArch, nr, 0)); err != nil || uint32(got) != want {
+				t.Errorf("confined %v: system call %d returned %#x (%v), want %#x", confined, nr, got, err, want)
+			}
+		}
+		if got, _ := vm.Run(filterInput(nativeAuditArch, unix.SYS_OPENAT, 0)); uint32(got) != unix.SECCOMP_RET_ALLOW {
+			t.Errorf("confined %v: openat returned %#x, want allow (Landlock decides)", confined, got)
+		}
+	}
+}
+
 func TestAssemblerRejectsUndefinedLabels(t *testing.T) {
 	var a assembler
 	a.jumpIf(bpf.JumpEqual, 1, "nowhere")

@@ -126,7 +126,7 @@ func ShimMain(args []string) int {
 			return fail(err)
 		}
 	}
-	listener, err := installSandboxFilter(filterTarget{auditArch: nativeAuditArch, sys: nativeSyscalls, mainPid: uint32(os.Getpid())})
+	listener, err := installSandboxFilter(filterTarget{auditArch: nativeAuditArch, sys: nativeSyscalls, mainPid: uint32(os.Getpid()), confined: confinement != nil})
 	if err != nil {
 		return fail(err)
 	}

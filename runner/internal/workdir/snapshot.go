@@ -368,6 +368,21 @@ func ClearUserXattrs(path string) error {
 	return nil
 }
 
+// aclXattrs are the POSIX ACLs of a file or directory; a default ACL on a directory is
+// inherited by every file later made in it, the runner's too.
+var aclXattrs = []string{"system.posix_acl_access", "system.posix_acl_default"}
+
+// ClearACLs removes the ACLs of path, which only its owner can set (so the runner can remove
+// what a program of its uid set).
+func ClearACLs(path string) error {
+	for _, n := range aclXattrs {
+		if err := unix.Lremovexattr(path, n); err != nil && !errors.Is(err, unix.ENODATA) && !errors.Is(err, unix.EOPNOTSUPP) {
+			return fmt.Errorf("cannot remove the ACL %s of %s: %v", n, path, err)
+		}
+	}
+	return nil
+}
+
 // setUserXattrs makes path's user.* attributes exactly want.
 func setUserXattrs(path string, want map[string][]byte) error {
 	for _, n := range listXattrs(path) {
