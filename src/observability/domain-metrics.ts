@@ -24,7 +24,8 @@ const stageBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 /**
  * The stages of a run as the operator sees it, in order. warm: its key queued for the reconcile
  * that claims (its informer event, for a run claimed at once) → that reconcile began (queue) → pod
- * claimed (claim) → Running written (record) → job sent until result read (execution) → the
+ * claimed (claim) → job sent (record; the Running record is written while the job runs) → job
+ * sent until result read (execution) → the
  * finishing reconcile began (pickup) → verdict judged (judging) → terminal status written
  * (write). cold: queue, then from the pod's creation (with Running written) until the job
  * was sent (podStart), then as warm.

@@ -58,6 +58,8 @@ export class FakeCluster {
   /** Whether a warm run's pod goes back to its pool after a clean end (the pool's own decision); every request is noted. */
   releaseWarm: (podName: string) => boolean = () => false;
   readonly releases: string[] = [];
+  /** The pods a job was sent to, once per exec. */
+  readonly execs: string[] = [];
 
   constructor(readonly now: () => Date = () => new Date('2026-12-06T10:00:00Z')) {}
 
@@ -211,7 +213,12 @@ export class FakeCluster {
         podWarnings: async () => [],
       },
       pool: this.poolApi,
-      exec: { open: async (target) => runner(target) },
+      exec: {
+        open: async (target) => {
+          this.execs.push(target.pod);
+          return runner(target);
+        },
+      },
       resultBudget: new ByteBudget(64 * 1024 * 1024),
       warm,
       executions,

@@ -196,6 +196,36 @@ describe('CodeRun reconciler', () => {
       }
     });
 
+    it('the job goes out while the Running record is written; a record that conflicts is written again, and the job is not sent twice', async () => {
+      const cluster = new FakeCluster();
+      const key = cluster.submit('echo', ECHO);
+      const run = { namespace: 'judge', name: 'echo', uid: 'uid-echo' };
+      const name = 'pool-python3-abcde';
+      const pod: V1Pod = { metadata: { name, namespace: DEFAULT_SANDBOX_CONFIG.namespace, ...claimedPodMetadata(run, 'python3', 1) } };
+      cluster.pods.set(`${DEFAULT_SANDBOX_CONFIG.namespace}/${name}`, pod);
+      // Its finalizer is on already: the conflict meets the record write, not the finalizer's.
+      const submitted = cluster.runs.get(key);
+      if (submitted !== undefined) submitted.metadata.finalizers = [FINALIZER];
+      let claims = 0;
+      cluster.warm = () => {
+        // Someone changes the run (a label, say) while its pod is claimed: the record conflicts.
+        if (claims++ === 0) {
+          const stored = cluster.runs.get(key);
+          if (stored !== undefined) stored.metadata.resourceVersion = `${stored.metadata.resourceVersion}0`;
+        }
+        return { kind: 'claimed', pod, fresh: claims === 1 };
+      };
+      cluster.sync();
+      const operator = new OperatorUnderTest(cluster);
+      await expect(operator.reconcile(key, { signal: new AbortController().signal })).rejects.toMatchObject({ code: 409 });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(cluster.execs).toEqual([name]);
+      await operator.settle(key);
+      expectJudgedAndClean(cluster, key, 'Accepted');
+      expect(cluster.execs).toEqual([name]);
+      expect(cluster.status(key)).toMatchObject({ path: 'warm', podName: name, attempts: 1 });
+    });
+
     it('a pod its pool does not take back is deleted as after every run', async () => {
       const { cluster, key, name } = await warmRun(false);
       expect(cluster.releases).toEqual([name]);

@@ -1,6 +1,6 @@
-// The warm attempt: a claimed pool pod is recorded in status first (a retry after a conflict or a
-// restart then finds it), then the job goes to the runner waiting in it, through the exec opened
-// ahead when there is one.
+// The warm attempt: the job goes to the runner waiting in the claimed pool pod (through the exec
+// opened ahead when there is one) while the pod is recorded in status; the claim's labels on the
+// pod let a retry after a failed write or a restart find it.
 import { isSelfTestRun } from '../../crds/runtime-ready.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { runRef } from './observed-run.js';
@@ -36,19 +36,25 @@ async function startWarm(ctx: RunContext, resourceVersion: string, prepared: Rea
   const podName = pod.metadata?.name;
   if (podName === undefined) throw new Error('a claimed pool pod has no name');
   const claimedAt = ctx.now();
+  // The job goes out while the Running record is written, one round trip sooner. The claim on
+  // the pod (run UID and attempt) is what a retry after a failed write or a restart finds; in
+  // this process it finds this execution too, and does not send the job twice.
+  const execution = { attempt, podName, path: 'warm' as const, prepared };
+  if (deps.executions.get(key, attempt, podName) === undefined) {
+    const session = deps.warm.takeSession(podName);
+    deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
+    deps.executions.start(key, execution, runJob(deps, execution, session));
+  }
+  const sentAt = ctx.now();
   const record: RunRecord = { path: 'warm', podName, attempts: attempt, startedAt: view.startedAt ?? claimedAt, observedGeneration: ctx.run.metadata.generation };
   const written = await writeStatus(ctx, resourceVersion, buildRunningStatus({ ...record, now: claimedAt }));
   if (attempt === 1) {
     deps.metrics.runQueueSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(view.createdAt, claimedAt));
+    deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, sentAt));
     observeStage(deps.metrics, 'warm', 'queue', ctx.queuedAt, ctx.at);
     observeStage(deps.metrics, 'warm', 'claim', ctx.at, claimedAt);
-    observeStage(deps.metrics, 'warm', 'record', claimedAt, ctx.now());
+    observeStage(deps.metrics, 'warm', 'record', claimedAt, sentAt);
   }
-  const session = deps.warm.takeSession(podName);
-  deps.metrics.warmExecs.inc({ runtime: prepared.runtimeName, session: session === undefined ? 'at-claim' : 'ahead' });
-  deps.metrics.runStartSeconds.observe({ runtime: prepared.runtimeName, path: 'warm' }, secondsBetween(claimedAt, ctx.now()));
-  const execution = { attempt, podName, path: 'warm' as const, prepared };
-  deps.executions.start(key, execution, runJob(deps, execution, session));
   ctx.log.debug({ pod: podName, attempt }, 'warm run started');
   return written;
 }
