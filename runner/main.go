@@ -174,7 +174,7 @@ func runJob(args runArgs, stdin io.Reader, out *protocol.ResultWriter) (err erro
 			return err
 		}
 	}
-	sb, err := sandbox.Prepare()
+	sb, err := sandbox.Prepare(args.judgeDir)
 	if err != nil {
 		return err
 	}

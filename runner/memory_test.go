@@ -59,6 +59,7 @@ int main(void) {
 	} else if (!strcmp(mode, "report")) {
 		report("/tmp/coderun-stash"); report("/dev/shm/coderun-stash"); report("stash.bin");
 		report("keep.txt"); report("built.txt");
+		if (strcmp(path, "-")) report(path);
 	}
 	fflush(stdout);
 	usleep(millis * 1000);
@@ -166,12 +167,14 @@ func TestWhatATestLeavesIsRemovedBeforeTheNextTest(t *testing.T) {
 	}
 	bin := compileC(t, "stash", stashC)
 	defer noStashesLeft(t)()
-	leaves := []string{"file 8 /tmp/coderun-stash 0", "file 8 /dev/shm/coderun-stash 0", "file 8 stash.bin 0", "shm 8 - 0"}
+	// The judge directory (a volume of its own in a pod) is as writable as /tmp.
+	judgeStash := judgeDir + "/coderun-stash"
+	leaves := []string{"file 8 /tmp/coderun-stash 0", "file 8 /dev/shm/coderun-stash 0", "file 8 stash.bin 0", "shm 8 - 0", "file 8 " + judgeStash + " 0"}
 	var tests []any
 	for i, stdin := range leaves {
 		tests = append(tests, map[string]any{"name": strconv.Itoa(i), "stdin": stdin})
 	}
-	tests = append(tests, map[string]any{"name": "report", "stdin": "report 0 - 0"})
+	tests = append(tests, map[string]any{"name": "report", "stdin": "report 0 " + judgeStash + " 0"})
 	inv := run(t, newWorkdir(t), map[string]any{
 		"files":   []any{map[string]any{"path": "keep.txt", "content": "job file"}},
 		"compile": map[string]any{"command": []string{"sh", "-c", "echo built > built.txt; echo x > /tmp/coderun-compile-stash"}},
@@ -190,7 +193,7 @@ func TestWhatATestLeavesIsRemovedBeforeTheNextTest(t *testing.T) {
 		}
 	}
 	last := res.Tests[len(leaves)]
-	want := "/tmp/coderun-stash gone\n/dev/shm/coderun-stash gone\nstash.bin gone\nkeep.txt here\nbuilt.txt here\n"
+	want := "/tmp/coderun-stash gone\n/dev/shm/coderun-stash gone\nstash.bin gone\nkeep.txt here\nbuilt.txt here\n" + judgeStash + " gone\n"
 	if last.Stdout != want {
 		t.Errorf("the last test found:\n%s\nwant:\n%s", last.Stdout, want)
 	}

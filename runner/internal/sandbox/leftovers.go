@@ -12,7 +12,7 @@ import (
 )
 
 // outsideDirs are the places besides the work directory where a program can leave files (in
-// a sandbox pod the only writable ones, both tmpfs).
+// a sandbox pod the only writable ones but the judge directory, all tmpfs).
 var outsideDirs = []string{"/tmp", "/dev/shm"}
 
 // mqueueDirs are the mounts of the POSIX message queue file system the runner can see (a
@@ -52,7 +52,7 @@ func (s *Session) Remember(workdir string, work bool) *Leftovers {
 		l.paths[workdir] = l.list(workdir)
 	}
 	if mem.uidIsOurs {
-		for _, dir := range append(slices.Clone(outsideDirs), mqueueDirs()...) {
+		for _, dir := range append(slices.Clone(mem.outside), mqueueDirs()...) {
 			l.paths[dir] = l.list(dir)
 		}
 		for _, kind := range ipcKinds {

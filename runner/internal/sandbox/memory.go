@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,7 +31,8 @@ type memoryMeter struct {
 type memorySource struct {
 	cg        *memCgroup // nil when none was found
 	uid       int
-	uidIsOurs bool // no other process of the uid: its files and IPC objects are the job's
+	uidIsOurs bool     // no other process of the uid: its files and IPC objects are the job's
+	outside   []string // the writable places besides the work directory (outsideDirs, the judge directory)
 	// cpu is the CPU accounting cgroup when the runner has it to itself, else nil.
 	cpu *cpuCgroup
 }
@@ -72,7 +74,7 @@ func (m memorySource) meter(workdir string) *memoryMeter {
 	} else {
 		mm.scan = &sharedScan{uid: m.uid, dirs: []string{workdir}, ipc: m.uidIsOurs}
 		if m.uidIsOurs {
-			mm.scan.dirs = append(mm.scan.dirs, outsideDirs...)
+			mm.scan.dirs = append(mm.scan.dirs, m.outside...)
 		}
 	}
 	mm.baseline = mm.sharedBytes(nil)
@@ -132,7 +134,10 @@ func (s *Session) memory() memorySource {
 		uid := unix.Getuid()
 		_, strangers, _ := tasksOfUser(uid)
 		cg, why := findMemCgroup()
-		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0, cpu: findCPUCgroup()}
+		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0, cpu: findCPUCgroup(), outside: slices.Clone(outsideDirs)}
+		if s.judgeDir != "" {
+			s.mem.outside = append(s.mem.outside, s.judgeDir)
+		}
 		if s.beside {
 			// The cgroups and the uid's files also hold the other side's tree, which they
 			// cannot tell apart from this one: only the processes are measured.

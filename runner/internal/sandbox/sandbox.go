@@ -61,14 +61,21 @@ type Session struct {
 	// beside: another runner runs another tree in this container at the same time (the
 	// other side of an interactive test).
 	beside bool
+	// judgeDir is where checkers and interactors get their directories ("" none apart): a
+	// writable place like /tmp, where a program's files count and are swept.
+	judgeDir string
 }
 
 // Prepare makes the calling process a child subreaper, so that every orphaned descendant of a
 // program is re-parented to the runner, where it can be found, killed and reaped, and makes
 // it non-dumpable, out of the program's reach. It counts the uid's tasks for RLIMIT_NPROC in
-// the background, while the caller reads its job.
-func Prepare() (*Session, error) {
-	return prepare(false)
+// the background, while the caller reads its job. judgeDir is the runner's --judge-dir.
+func Prepare(judgeDir string) (*Session, error) {
+	s, err := prepare(false)
+	if s != nil {
+		s.judgeDir = judgeDir
+	}
+	return s, err
 }
 
 // PrepareBeside is Prepare for a runner that runs one side of an interactive test while
