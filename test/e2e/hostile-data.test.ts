@@ -78,7 +78,7 @@ const MEMORY_SOURCE = hostileProgram('memory-outside-rss.c');
  * buffers beyond what the whole pod holds, after the program lowered its oom_score_adj as far as
  * the kernel lets it (to make the runner, not itself, the OOM killer's choice).
  */
-const MEMORY_MODES = ['memfd', 'tmp', 'devshm', 'workdir', 'sysv', 'sockets', 'pipes', 'msgqueue', 'oom'];
+const MEMORY_MODES = ['memfd', 'tmp', 'devshm', 'workdir', 'judgedir', 'sysv', 'sockets', 'pipes', 'msgqueue', 'oom'];
 const memoryRun = (mode: string) => ({
   source: { inline: MEMORY_SOURCE },
   tests: [{ name: mode, stdin: `${mode}\n` }],

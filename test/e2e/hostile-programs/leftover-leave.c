@@ -74,6 +74,7 @@ int main(void) {
   report("file in $HOME", put(path));
   report("file in /tmp", put("/tmp/leftover"));
   report("file in /dev/shm", put("/dev/shm/leftover"));
+  report("file in the judge directory", put("/coderun/judge/leftover"));
   report("directory in /tmp", mkdir("/tmp/locked", 0700) == 0 && put("/tmp/locked/inner") && chmod("/tmp/locked", 0) == 0);
   report("hidden file in /tmp", put("/tmp/.hidden"));
   report("fifo in /tmp", mkfifo("/tmp/fifo", 0666) == 0);
@@ -81,6 +82,7 @@ int main(void) {
    * user.* attributes on them. */
   try("attribute on the work directory itself", setxattr(".", "user.leftover", SECRET, sizeof SECRET, 0) == 0);
   try("attribute on /tmp itself", setxattr("/tmp", "user.leftover", SECRET, sizeof SECRET, 0) == 0);
+  try("attribute on the judge directory itself", setxattr("/coderun/judge", "user.leftover", SECRET, sizeof SECRET, 0) == 0);
 
   int shm = shmget(KEY_SHM, 4096, IPC_CREAT | 0666);
   char *p = shm < 0 ? NULL : shmat(shm, NULL, 0);

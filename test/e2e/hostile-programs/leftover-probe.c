@@ -106,11 +106,12 @@ int main(void) {
   entries("entry", ".");
   entries("entry", "/tmp");
   entries("entry", "/dev/shm");
+  entries("entry", "/coderun/judge");
   entries("entry", "/dev/mqueue");
   const char *markers[] = {"leftover", "late-in-workdir", ".leftover-home", "/tmp/leftover", "/tmp/late", "/tmp/locked", "/tmp/.hidden", "/tmp/fifo",
-                           "/dev/shm/leftover", "/dev/mqueue/coderun-leftover", "/coderun/bin/evil"};
+                           "/dev/shm/leftover", "/coderun/judge/leftover", "/dev/mqueue/coderun-leftover", "/coderun/bin/evil"};
   for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) exists(markers[i]);
-  const char *roots[] = {".", "/tmp", "/dev/shm", "/dev/mqueue"};
+  const char *roots[] = {".", "/tmp", "/dev/shm", "/coderun/judge", "/dev/mqueue"};
   for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
     char list[4096];
     ssize_t n = listxattr(roots[i], list, sizeof list);

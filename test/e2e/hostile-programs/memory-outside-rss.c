@@ -1,6 +1,6 @@
 // Memory a program holds without it being resident in any of its processes, chosen by the first
-// word of stdin: memfds that are never mapped, files in /tmp, /dev/shm and the work directory
-// (all tmpfs: their pages are memory), and a SysV shared memory segment filled through small
+// word of stdin: memfds that are never mapped, files in /tmp, /dev/shm, the work directory and
+// the runner's judge directory /coderun/judge (all tmpfs: their pages are memory), and a SysV shared memory segment filled through small
 // mappings that are unmapped again; kernel memory in AF_UNIX socket buffers ("sockets"), pipe
 // buffers ("pipes") and SysV message queues ("msgqueue"), and socket buffers beyond what the
 // whole pod holds after taking the OOM killer's aim off itself ("oom").
@@ -43,7 +43,7 @@ static void hold(void) {
 // A new place to write: a memfd (kept open: closing it would free it) or a file (closed after).
 static int next_fd(const char *mode, int n) {
   if (!strcmp(mode, "memfd")) return memfd_create("held", 0);
-  const char *dir = !strcmp(mode, "tmp") ? "/tmp" : !strcmp(mode, "devshm") ? "/dev/shm" : ".";
+  const char *dir = !strcmp(mode, "tmp") ? "/tmp" : !strcmp(mode, "devshm") ? "/dev/shm" : !strcmp(mode, "judgedir") ? "/coderun/judge" : ".";
   char path[64];
   snprintf(path, sizeof path, "%s/held-%d", dir, n);
   return open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
@@ -223,7 +223,7 @@ int main(void) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
   memset(chunk, 'm', sizeof chunk);
-  if (!strcmp(mode, "memfd") || !strcmp(mode, "tmp") || !strcmp(mode, "devshm") || !strcmp(mode, "workdir")) return fill(mode);
+  if (!strcmp(mode, "memfd") || !strcmp(mode, "tmp") || !strcmp(mode, "devshm") || !strcmp(mode, "workdir") || !strcmp(mode, "judgedir")) return fill(mode);
   if (!strcmp(mode, "sysv")) return sysv();
   if (!strcmp(mode, "sockets")) {
     sockets(mode, TOTAL_MiB);

@@ -4,8 +4,8 @@
 # which input marker is its own; it looks for all the others.
 #
 # First it leaves its own input wherever a later test of the same run could find it (new files
-# in the work directory, /tmp and /dev/shm, appended to its own source, the modification times of
-# the run's files, extended attributes of the writable directories, SysV shared memory, a SysV
+# in the work directory, /tmp, /dev/shm and the judge directory, appended to its own source, the
+# modification times of the run's files, extended attributes of the writable directories, SysV shared memory, a SysV
 # and a POSIX message queue); then it searches every place it can read:
 # the filesystem (but the image's own read-only /usr, /lib, /bin, /sbin), every visible
 # process's cmdline, environ and open files, its environment and arguments, and that shared
@@ -63,7 +63,7 @@ for path in OWN_FILES:
         os.utime(path, ns=(0, int.from_bytes(bytes.fromhex(secret.decode()), "big")))
     except (OSError, ValueError):
         pass
-for path in [f"stash-{pid}", f"/tmp/stash-{pid}", f"/dev/shm/stash-{pid}"]:
+for path in [f"stash-{pid}", f"/tmp/stash-{pid}", f"/dev/shm/stash-{pid}", f"/coderun/judge/stash-{pid}"]:
     try:
         with open(path, "wb") as f:
             f.write(data)
@@ -71,7 +71,7 @@ for path in [f"stash-{pid}", f"/tmp/stash-{pid}", f"/dev/shm/stash-{pid}"]:
         pass
 
 # Extended attributes of the directories it can write: they stay when files are removed.
-for path in [".", "/tmp", "/dev/shm"]:
+for path in [".", "/tmp", "/dev/shm", "/coderun/judge"]:
     try:
         check(f"the extended attributes of {path}", os.getxattr(path, "user.stash"))
     except OSError:
