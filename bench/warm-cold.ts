@@ -56,6 +56,10 @@ const options = z
     workers: z.coerce.number().int().min(1).max(256),
     poolMaxStarting: z.coerce.number().int().min(0).max(10_000),
     runsPerPod: z.coerce.number().int().min(1).max(1000),
+    paths: z
+      .string()
+      .regex(/^(warm|reuse|cold)(,(warm|reuse|cold))*$/, 'a list of warm, reuse and cold')
+      .transform((v) => v.split(',')),
     profile: z.boolean(),
     externalOperator: z.boolean(),
   })
@@ -74,6 +78,8 @@ const options = z
           'pool-max-starting': { type: 'string', default: '4' },
           // More than 1 adds the series of a pool whose pods serve that many runs each.
           'runs-per-pod': { type: 'string', default: '20' },
+          // The Kubernetes paths to measure beside the floor (one lever's effect, in less time).
+          paths: { type: 'string', default: 'warm,reuse,cold' },
           // A CPU profile of the operator during the warm burst of 20 (needs the chart's config.profiling).
           profile: { type: 'boolean', default: true },
           // Measure against an operator that is already running (stages and profile only if it allows).
@@ -88,13 +94,17 @@ const options = z
         workers: values.workers,
         poolMaxStarting: values['pool-max-starting'],
         runsPerPod: values['runs-per-pod'],
+        paths: values.paths,
         profile: values.profile,
         externalOperator: values['external-operator'],
       };
     })(),
   );
 
-const PATHS: readonly Path[] = ['floor', 'warm', ...(options.runsPerPod > 1 ? (['reuse'] as const) : []), 'cold'];
+const PATHS: readonly Path[] = [
+  'floor',
+  ...(['warm', 'reuse', 'cold'] as const).filter((p) => options.paths.includes(p) && (p !== 'reuse' || options.runsPerPod > 1)),
+];
 const pooled = PATHS.filter((p): p is KubePath => (POOLED as readonly string[]).includes(p));
 
 /** How often the bench's watch had to be started again (its connection ended). */
