@@ -13,11 +13,7 @@ import (
 // main process) and through the runner's answers (every other process of the tree).
 
 func TestProgramsStillActOnThemselvesAndTheirOwnProcesses(t *testing.T) {
-	src, err := os.ReadFile("testdata/guard_family.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "guard_family", string(src))
+	bin := compileTestdata(t, "guard_family")
 	cases := []struct {
 		mode, exitCode, signal, stdout string
 	}{

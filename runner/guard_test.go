@@ -239,11 +239,7 @@ func assertAttackFailed(t *testing.T, res result, want []string, starves bool) {
 }
 
 func TestProgramCannotActOnTheRunnerOrPID1OfAWarmPod(t *testing.T) {
-	src, err := os.ReadFile("testdata/guard_attack.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "guard_attack", string(src))
+	bin := compileTestdata(t, "guard_attack")
 	for _, v := range attackVectors {
 		for _, grandchild := range []bool{false, true} {
 			name := v.mode
@@ -263,11 +259,7 @@ func TestProgramCannotActOnTheRunnerOrPID1OfAWarmPod(t *testing.T) {
 
 // In a cold pod the runner is PID 1 itself.
 func TestProgramCannotSignalTheRunnerAsPID1OfAColdPod(t *testing.T) {
-	src, err := os.ReadFile("testdata/guard_attack.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "guard_attack", string(src))
+	bin := compileTestdata(t, "guard_attack")
 	for _, v := range attackVectors[:2] { // kill and stop
 		t.Run(v.mode, func(t *testing.T) {
 			res := runColdPod(t, attackJob(bin, v.mode, false, false))
@@ -340,11 +332,7 @@ func runUnderOuterFilter(t *testing.T, mode string, job any) (result, string) {
 }
 
 func TestWithoutUserNotificationEveryOtherTargetIsRefused(t *testing.T) {
-	src, err := os.ReadFile("testdata/guard_attack.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "guard_attack", string(src))
+	bin := compileTestdata(t, "guard_attack")
 	res, stderr := runUnderOuterFilter(t, "listener", attackJob(bin, "kill", false, false))
 	if !strings.Contains(stderr, "no seccomp user notification") {
 		t.Fatalf("the runner did not say that it fell back; stderr: %s", stderr)

@@ -138,6 +138,16 @@ func compileC(t *testing.T, name, src string) string {
 	return bin
 }
 
+// compileTestdata builds testdata/NAME.c with compileC.
+func compileTestdata(t *testing.T, name string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", name+".c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return compileC(t, name, string(src))
+}
+
 // limits is the job's limits object; tests change single fields of defaultLimits().
 type limits map[string]int64
 

@@ -3,7 +3,6 @@ package main_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -219,17 +218,17 @@ func TestAForkBombOnEitherSideStaysWithinThatSidesLimit(t *testing.T) {
 	}
 }
 
+// everyAttackRefused is what testdata/interact_attack.c reports when every kind of attack on
+// every process outside its own tree was refused.
+const everyAttackRefused = "SIGKILL on at least 4 others: EPERM\nSIGSTOP on at least 4 others: EPERM\n" +
+	"PTRACE_ATTACH on at least 4 others: EPERM\nPTRACE_SEIZE on at least 4 others: EPERM\n"
+
 func TestTheProgramCanNeitherSignalNorTraceTheInteractorOrTheRunners(t *testing.T) {
-	src, err := os.ReadFile("testdata/interact_attack.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "interact_attack", string(src))
+	bin := compileTestdata(t, "interact_attack")
 	tests := runInteractive(t, interactiveJob([]string{bin}, nil, secretTests("63"), defaultLimits(),
 		scriptInteractor(guessInteractor, defaultLimits())), 1)
 	r := tests[0]
-	want := "SIGKILL on at least 4 others: EPERM\nSIGSTOP on at least 4 others: EPERM\n" +
-		"PTRACE_ATTACH on at least 4 others: EPERM\nPTRACE_SEIZE on at least 4 others: EPERM\n"
+	want := everyAttackRefused
 	if r.Stderr != want || num(r.ExitCode) != "0" || num(r.Interactor.ExitCode) != "0" {
 		t.Errorf("attack: stderr\n%s\nwant\n%s\nprogram exit %s, interactor exit %s stderr %q; want both 0",
 			r.Stderr, want, num(r.ExitCode), num(r.Interactor.ExitCode), r.Interactor.Stderr)
@@ -237,17 +236,12 @@ func TestTheProgramCanNeitherSignalNorTraceTheInteractorOrTheRunners(t *testing.
 }
 
 func TestTheInteractorCanNeitherSignalNorTraceTheProgramOrTheRunners(t *testing.T) {
-	src, err := os.ReadFile("testdata/interact_attack.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "interact_attack", string(src))
+	bin := compileTestdata(t, "interact_attack")
 	argv, files := shProgram(binarySearch)
 	attacker := map[string]any{"run": map[string]any{"command": []string{bin}}, "limits": defaultLimits()}
 	tests := runInteractive(t, interactiveJob(argv, files, secretTests("50"), defaultLimits(), attacker), 1)
 	r := tests[0]
-	want := "SIGKILL on at least 4 others: EPERM\nSIGSTOP on at least 4 others: EPERM\n" +
-		"PTRACE_ATTACH on at least 4 others: EPERM\nPTRACE_SEIZE on at least 4 others: EPERM\n"
+	want := everyAttackRefused
 	if r.Interactor.Stderr != want || num(r.Interactor.ExitCode) != "0" || num(r.ExitCode) != "0" || r.LimitExceeded != nil {
 		t.Errorf("attack: stderr\n%s\nwant\n%s\ninteractor exit %s, program exit %s signal %s; want both 0",
 			r.Interactor.Stderr, want, num(r.Interactor.ExitCode), num(r.ExitCode), num(r.Signal))
@@ -260,11 +254,7 @@ func TestTheInteractorCanNeitherSignalNorTraceTheProgramOrTheRunners(t *testing.
 // without the attribute calls refused, it could make the input unreadable (chmod, an ACL) for
 // an interactor that then takes an empty secret.
 func TestTheProgramCannotReadTheInteractorsFilesOrMemory(t *testing.T) {
-	src, err := os.ReadFile("testdata/interact_steal.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := compileC(t, "interact_steal", string(src))
+	bin := compileTestdata(t, "interact_steal")
 	tests := runInteractive(t, interactiveJob([]string{bin}, nil, secretTests("63"), defaultLimits(),
 		scriptInteractor(guessInteractor, defaultLimits())), 1)
 	r := tests[0]
