@@ -190,11 +190,12 @@ export interface SandboxPodSpecInput {
 
 function volumes(input: SandboxPodSpecInput, config: SandboxConfig): V1Volume[] {
   const tmpMiB = input.memoryMiB ?? config.tmpMiB;
+  const workMiB = `${config.workdirMiB + (input.memoryMiB ?? 0)}Mi`;
   return [
     { name: VOLUMES.bin, emptyDir: { sizeLimit: '64Mi' } },
-    { name: VOLUMES.work, emptyDir: { medium: 'Memory', sizeLimit: `${config.workdirMiB + (input.memoryMiB ?? 0)}Mi` } },
+    { name: VOLUMES.work, emptyDir: { medium: 'Memory', sizeLimit: workMiB } },
     // The checker's or interactor's files and a test's input and answer: sized like the work directory.
-    { name: VOLUMES.judge, emptyDir: { medium: 'Memory', sizeLimit: `${config.workdirMiB + (input.memoryMiB ?? 0)}Mi` } },
+    { name: VOLUMES.judge, emptyDir: { medium: 'Memory', sizeLimit: workMiB } },
     { name: VOLUMES.tmp, emptyDir: { medium: 'Memory', sizeLimit: `${tmpMiB}Mi` } },
   ];
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"coderun.dev/runner/internal/interact"
 	"coderun.dev/runner/internal/protocol"
@@ -45,18 +44,11 @@ func interactiveConfinement(dirs Dirs) (*sandbox.Confinement, error) {
 	if dirs.Judge == "" || !filepath.IsAbs(dirs.Judge) {
 		return nil, errors.New("an interactive job needs runner run --judge-dir with an absolute path: the interactor's files go there, out of the program's reach")
 	}
-	hide := topLevel(dirs.Judge)
+	hide := sandbox.TopLevel(dirs.Judge)
 	for _, needed := range []string{dirs.Work, os.TempDir()} {
-		if topLevel(needed) == hide {
+		if sandbox.TopLevel(needed) == hide {
 			return nil, fmt.Errorf("the judge directory %s must be in a top-level directory apart from %s, which the program needs: it is hidden from the program", dirs.Judge, needed)
 		}
 	}
 	return &sandbox.Confinement{Hide: hide}, nil
-}
-
-// topLevel is the directory right under / that holds path ("/coderun" for /coderun/judge).
-func topLevel(path string) string {
-	rest := strings.TrimPrefix(filepath.Clean(path), "/")
-	first, _, _ := strings.Cut(rest, "/")
-	return "/" + first
 }

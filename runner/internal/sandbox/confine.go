@@ -33,8 +33,15 @@ func (c Confinement) args() []string {
 	return args
 }
 
+// TopLevel is the directory right under / that holds the absolute path ("/coderun" for
+// /coderun/judge): what a Confinement can hide.
+func TopLevel(path string) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(filepath.Clean(path), "/"), "/")
+	return "/" + first
+}
+
 func (c Confinement) valid() error {
-	if hide := filepath.Clean(c.Hide); !filepath.IsAbs(hide) || hide == "/" || filepath.Dir(hide) != "/" {
+	if hide := filepath.Clean(c.Hide); !filepath.IsAbs(hide) || hide == "/" || TopLevel(hide) != hide {
 		return fmt.Errorf("the hidden directory %q is not a top-level directory", c.Hide)
 	}
 	for _, r := range c.Reach {

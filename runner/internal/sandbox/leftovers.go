@@ -15,6 +15,16 @@ import (
 // a sandbox pod the only writable ones but the judge directory, all tmpfs).
 var outsideDirs = []string{"/tmp", "/dev/shm"}
 
+// writablePlaces are outsideDirs and the runner's judge directory (when not ""), where a program
+// can write as in /tmp.
+func writablePlaces(judgeDir string) []string {
+	places := slices.Clone(outsideDirs)
+	if judgeDir != "" {
+		places = append(places, judgeDir)
+	}
+	return places
+}
+
 // mqueueDirs are the mounts of the POSIX message queue file system the runner can see (a
 // container runtime mounts its IPC namespace's at /dev/mqueue): a queue is a file there, and
 // unlinking it is mq_unlink. Without such a mount the queues cannot be listed.

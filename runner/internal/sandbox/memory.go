@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"os"
-	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -32,7 +31,7 @@ type memorySource struct {
 	cg        *memCgroup // nil when none was found
 	uid       int
 	uidIsOurs bool     // no other process of the uid: its files and IPC objects are the job's
-	outside   []string // the writable places besides the work directory (outsideDirs, the judge directory)
+	outside   []string // writablePlaces: besides the work directory
 	// cpu is the CPU accounting cgroup when the runner has it to itself, else nil.
 	cpu *cpuCgroup
 }
@@ -134,10 +133,7 @@ func (s *Session) memory() memorySource {
 		uid := unix.Getuid()
 		_, strangers, _ := tasksOfUser(uid)
 		cg, why := findMemCgroup()
-		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0, cpu: findCPUCgroup(), outside: slices.Clone(outsideDirs)}
-		if s.judgeDir != "" {
-			s.mem.outside = append(s.mem.outside, s.judgeDir)
-		}
+		s.mem = memorySource{cg: cg, uid: uid, uidIsOurs: strangers == 0, cpu: findCPUCgroup(), outside: writablePlaces(s.judgeDir)}
 		if s.beside {
 			// The cgroups and the uid's files also hold the other side's tree, which they
 			// cannot tell apart from this one: only the processes are measured.

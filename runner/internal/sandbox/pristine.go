@@ -36,11 +36,7 @@ type Places struct {
 // PodPlaces are the places of a sandbox pod whose work directory is workdir, and whose
 // checkers and interactors had their directories in judgeDir (when not "").
 func PodPlaces(workdir, judgeDir string) Places {
-	outside := append(slices.Clone(outsideDirs), mqueueDirs()...)
-	if judgeDir != "" {
-		outside = append(outside, judgeDir)
-	}
-	return Places{UID: os.Getuid(), Workdir: workdir, Outside: outside}
+	return Places{UID: os.Getuid(), Workdir: workdir, Outside: append(writablePlaces(judgeDir), mqueueDirs()...)}
 }
 
 // strayWait bounds how long killed processes may take to disappear (PID 1 reaps them).
